@@ -1,0 +1,3 @@
+DROP TABLE "user_profiles";
+--> statement-breakpoint
+DROP TABLE "users";

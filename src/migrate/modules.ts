@@ -1,0 +1,40 @@
+/**
+ * The installable modules, in dependency order. Each has its own schema file,
+ * migrations folder and journal, and its own drizzle migrations table.
+ */
+export const moduleNames = ['auth', 'chat', 'link'] as const;
+export type ModuleName = (typeof moduleNames)[number];
+
+export interface ModuleInfo {
+  name: ModuleName;
+  /** Schema file, relative to the package root (what drizzle-kit reads). */
+  schemaFile: string;
+  /** Migrations folder, relative to the package root. */
+  migrationsFolder: string;
+  /** drizzle's migrations table, in schema `drizzle`. */
+  migrationsTable: string;
+  /** Modules that must be installed first. */
+  requires: readonly ModuleName[];
+}
+
+export const migrationsSchema = 'drizzle';
+
+export const modules: Record<ModuleName, ModuleInfo> = {
+  auth: module('auth', []),
+  chat: module('chat', []),
+  link: module('link', ['auth', 'chat']),
+};
+
+function module(name: ModuleName, requires: readonly ModuleName[]): ModuleInfo {
+  return {
+    name,
+    schemaFile: `src/schema/${name}.ts`,
+    migrationsFolder: `drizzle/${name}`,
+    migrationsTable: `__drizzle_migrations_${name}`,
+    requires,
+  };
+}
+
+export function isModuleName(value: unknown): value is ModuleName {
+  return moduleNames.includes(value as ModuleName);
+}

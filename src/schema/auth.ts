@@ -1,0 +1,66 @@
+/**
+ * The auth module (`--scope auth`): users and their onboarding profiles.
+ * It stands alone; the chat module never imports it (see link.ts).
+ */
+import { relations, sql } from 'drizzle-orm';
+import { check, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { id, isJsonObject, isOneOf, jsonObject, matches, timestamps, timestamptz } from './columns.ts';
+
+export const experienceLevels = ['beginner', 'intermediate', 'advanced'] as const;
+export type ExperienceLevel = (typeof experienceLevels)[number];
+
+/** A BCP-47 language tag in its common form: `en`, `ur`, `pt-BR`, `zh-Hant-TW`. */
+/** The database's floor for an email: one `@` with text around it and no spaces (the validators check more). */
+export const emailPattern = '^[^@[:space:]]+@[^@[:space:]]+$';
+
+export const languageTagPattern = '^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$';
+
+export const users = pgTable(
+  'users',
+  {
+    id: id(),
+    email: text('email').notNull(),
+    displayName: text('display_name'),
+    ...timestamps(),
+  },
+  (t) => [
+    // findUserByEmail: WHERE lower(email) = lower($1); also makes email unique case-insensitively.
+    uniqueIndex('users_email_lower_idx').on(sql`lower(${t.email})`),
+    check('users_email_check', matches(t.email, emailPattern)),
+  ],
+);
+
+export const userProfiles = pgTable(
+  'user_profiles',
+  {
+    // One profile per user: the user id is the key (and serves getProfile by user).
+    userId: uuid('user_id')
+      .primaryKey()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    softwareBackground: text('software_background'),
+    hardwareBackground: text('hardware_background'),
+    experienceLevel: text('experience_level', { enum: experienceLevels }),
+    preferredLanguage: text('preferred_language'),
+    onboardingCompletedAt: timestamptz('onboarding_completed_at'),
+    extras: jsonObject('extras'),
+    ...timestamps(),
+  },
+  (t) => [
+    check('user_profiles_experience_level_check', isOneOf(t.experienceLevel, experienceLevels)),
+    check('user_profiles_preferred_language_check', matches(t.preferredLanguage, languageTagPattern)),
+    check('user_profiles_extras_check', isJsonObject(t.extras)),
+  ],
+);
+
+export const usersRelations = relations(users, ({ one }) => ({
+  profile: one(userProfiles),
+}));
+
+export const userProfilesRelations = relations(userProfiles, ({ one }) => ({
+  user: one(users, { fields: [userProfiles.userId], references: [users.id] }),
+}));
+
+export type User = typeof users.$inferSelect;
+export type NewUser = typeof users.$inferInsert;
+export type UserProfile = typeof userProfiles.$inferSelect;
+export type NewUserProfile = typeof userProfiles.$inferInsert;

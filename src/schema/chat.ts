@@ -1,0 +1,171 @@
+/**
+ * The chat module (`--scope chat`): sessions, messages, citations and feedback.
+ * It installs on its own: `user_id` is a uuid that may belong to an external
+ * auth provider. With the auth module also installed, the link module adds the
+ * foreign keys to `users` (see link.ts).
+ */
+import { relations, type SQL, sql } from 'drizzle-orm';
+import {
+  check,
+  doublePrecision,
+  index,
+  integer,
+  pgTable,
+  text,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import {
+  id,
+  isJsonObject,
+  isOneOf,
+  jsonObject,
+  timestamps,
+  timestamptz,
+  tsvector,
+} from './columns.ts';
+
+export const messageRoles = ['user', 'assistant', 'system', 'tool'] as const;
+export type MessageRole = (typeof messageRoles)[number];
+
+export const feedbackRatings = ['up', 'down'] as const;
+export type FeedbackRating = (typeof feedbackRatings)[number];
+
+/** The text search configuration of `messages.search_vector`; queries must use the same one. */
+export const searchConfig = 'english';
+
+export const chatSessions = pgTable(
+  'chat_sessions',
+  {
+    id: id(),
+    userId: uuid('user_id').notNull(),
+    title: text('title'),
+    metadata: jsonObject('metadata'),
+    ...timestamps(),
+    lastMessageAt: timestamptz('last_message_at'),
+    archivedAt: timestamptz('archived_at'),
+    /** Latest activity: the last message, or the creation time of a session without one. */
+    lastActivityAt: timestamptz('last_activity_at')
+      .notNull()
+      .generatedAlwaysAs((): SQL => sql`coalesce(${chatSessions.lastMessageAt}, ${chatSessions.createdAt})`),
+  },
+  (t) => [
+    // listSessions: a user's open sessions, latest activity first (scanned backwards), keyset on (last_activity_at, id).
+    index('chat_sessions_user_id_last_activity_at_id_idx')
+      .on(t.userId, t.lastActivityAt, t.id)
+      .where(sql`${t.archivedAt} IS NULL`),
+    // Listing a user's archived sessions, and deleting a user (the link module's cascade).
+    index('chat_sessions_user_id_archived_at_idx').on(t.userId, t.archivedAt),
+    check('chat_sessions_metadata_check', isJsonObject(t.metadata)),
+  ],
+);
+
+export const messages = pgTable(
+  'messages',
+  {
+    id: id(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => chatSessions.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: messageRoles }).notNull(),
+    content: text('content').notNull(),
+    /** The passage the reader highlighted when asking, if any. */
+    selectedText: text('selected_text'),
+    metadata: jsonObject('metadata'),
+    // clock_timestamp(), not now(): messages written in one transaction still get increasing times.
+    createdAt: timestamptz('created_at').notNull().default(sql`clock_timestamp()`),
+    searchVector: tsvector('search_vector').generatedAlwaysAs(
+      (): SQL => sql`to_tsvector(${sql.raw(`'${searchConfig}'`)}::regconfig, ${messages.content})`,
+    ),
+  },
+  (t) => [
+    // getConversationWithCitations: a session's messages in order, keyset on (created_at, id).
+    index('messages_session_id_created_at_id_idx').on(t.sessionId, t.createdAt, t.id),
+    // searchMessages: full-text search over message content.
+    index('messages_search_vector_idx').using('gin', t.searchVector),
+    check('messages_role_check', isOneOf(t.role, messageRoles)),
+    check('messages_metadata_check', isJsonObject(t.metadata)),
+  ],
+);
+
+export const messageCitations = pgTable(
+  'message_citations',
+  {
+    id: id(),
+    messageId: uuid('message_id')
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    documentId: text('document_id').notNull(),
+    chunkId: text('chunk_id'),
+    /** Retrieval relevance score; any finite number (rerankers can return negatives). */
+    score: doublePrecision('score'),
+    /** The number the answer shows for this source: `[1]`, `[2]`, ... */
+    citationIndex: integer('citation_index').notNull(),
+    // A snapshot of what the reader was shown, so the citation survives re-indexing.
+    title: text('title'),
+    url: text('url'),
+    snippet: text('snippet'),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    // getConversationWithCitations: a message's citations in citation_index order; one number per message.
+    unique('message_citations_message_id_citation_index_key').on(t.messageId, t.citationIndex),
+    // Which answers cited a document or chunk (re-indexing, source analytics).
+    index('message_citations_document_id_chunk_id_idx').on(t.documentId, t.chunkId),
+    check('message_citations_citation_index_check', sql`${t.citationIndex} >= 0`),
+    // NaN sorts above 'Infinity' in Postgres, so this also rejects NaN.
+    check(
+      'message_citations_score_check',
+      sql`${t.score} > '-Infinity'::float8 AND ${t.score} < 'Infinity'::float8`,
+    ),
+  ],
+);
+
+export const messageFeedback = pgTable(
+  'message_feedback',
+  {
+    id: id(),
+    messageId: uuid('message_id')
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').notNull(),
+    rating: text('rating', { enum: feedbackRatings }).notNull(),
+    reason: text('reason'),
+    comment: text('comment'),
+    ...timestamps(),
+  },
+  (t) => [
+    // One rating per user and message (setFeedback upserts on it); also serves feedback by message.
+    unique('message_feedback_message_id_user_id_key').on(t.messageId, t.userId),
+    // A user's feedback: export, and deleting a user (the link module's cascade).
+    index('message_feedback_user_id_idx').on(t.userId),
+    check('message_feedback_rating_check', isOneOf(t.rating, feedbackRatings)),
+  ],
+);
+
+export const chatSessionsRelations = relations(chatSessions, ({ many }) => ({
+  messages: many(messages),
+}));
+
+export const messagesRelations = relations(messages, ({ one, many }) => ({
+  session: one(chatSessions, { fields: [messages.sessionId], references: [chatSessions.id] }),
+  citations: many(messageCitations),
+  feedback: many(messageFeedback),
+}));
+
+export const messageCitationsRelations = relations(messageCitations, ({ one }) => ({
+  message: one(messages, { fields: [messageCitations.messageId], references: [messages.id] }),
+}));
+
+export const messageFeedbackRelations = relations(messageFeedback, ({ one }) => ({
+  message: one(messages, { fields: [messageFeedback.messageId], references: [messages.id] }),
+}));
+
+export type ChatSession = typeof chatSessions.$inferSelect;
+export type NewChatSession = typeof chatSessions.$inferInsert;
+export type Message = typeof messages.$inferSelect;
+export type NewMessage = typeof messages.$inferInsert;
+export type MessageCitation = typeof messageCitations.$inferSelect;
+export type NewMessageCitation = typeof messageCitations.$inferInsert;
+export type MessageFeedback = typeof messageFeedback.$inferSelect;
+export type NewMessageFeedback = typeof messageFeedback.$inferInsert;

@@ -1,0 +1,55 @@
+/**
+ * The link module: what joins auth and chat when both are installed.
+ *
+ * The chat module must run alone, with user ids from an external auth
+ * provider, so its tables carry no foreign key to `users`. When both modules
+ * are present (`--scope all`), the link module's migrations add these foreign
+ * keys. drizzle-kit cannot generate a constraint on tables another module
+ * owns, so the link migrations are custom SQL written from `linkForeignKeys`;
+ * a test checks that the installed constraints are exactly these.
+ *
+ * It has no tables of its own: `drizzle-kit generate` for it writes nothing.
+ */
+import { relations } from 'drizzle-orm';
+import { users } from './auth.ts';
+import { chatSessions, messageFeedback } from './chat.ts';
+
+export interface LinkForeignKey {
+  name: string;
+  table: string;
+  column: string;
+  references: { table: string; column: string };
+  onDelete: 'cascade';
+}
+
+export const linkForeignKeys: readonly LinkForeignKey[] = [
+  {
+    // Deleting a user deletes their sessions, and with them messages, citations and feedback.
+    name: 'chat_sessions_user_id_users_id_fk',
+    table: 'chat_sessions',
+    column: 'user_id',
+    references: { table: 'users', column: 'id' },
+    onDelete: 'cascade',
+  },
+  {
+    // ...and the feedback they gave on anyone's messages.
+    name: 'message_feedback_user_id_users_id_fk',
+    table: 'message_feedback',
+    column: 'user_id',
+    references: { table: 'users', column: 'id' },
+    onDelete: 'cascade',
+  },
+];
+
+export const usersChatRelations = relations(users, ({ many }) => ({
+  sessions: many(chatSessions),
+  feedback: many(messageFeedback),
+}));
+
+export const chatSessionsUserRelations = relations(chatSessions, ({ one }) => ({
+  user: one(users, { fields: [chatSessions.userId], references: [users.id] }),
+}));
+
+export const messageFeedbackUserRelations = relations(messageFeedback, ({ one }) => ({
+  user: one(users, { fields: [messageFeedback.userId], references: [users.id] }),
+}));

@@ -1,0 +1,72 @@
+/**
+ * Per test file: a database of its own, created in beforeAll and dropped in
+ * afterAll, so files run in parallel and never see each other's rows.
+ *
+ *   const t = useDatabase();                 // clone of the migrated template
+ *   const t = useDatabase({ modules: [] });  // empty database
+ *   const t = useDatabase({ modules: ['chat'] });
+ */
+import { afterAll, beforeAll, inject } from 'vitest';
+import type { ModuleName } from '../../src/migrate/modules.ts';
+import {
+  connect,
+  connectDrizzle,
+  createDatabase,
+  databaseName,
+  type Db,
+  dropDatabase,
+  installModules,
+  type Sql,
+} from './databases.ts';
+
+export interface TestDatabase {
+  readonly name: string;
+  readonly url: string;
+  /** postgres.js client on the database. */
+  readonly sql: Sql;
+  /** drizzle over the same client, with the full schema. */
+  readonly db: Db;
+}
+
+export function useDatabase(options: { modules?: readonly ModuleName[] } = {}): TestDatabase {
+  let current: { name: string; url: string; sql: Sql; db: Db } | undefined;
+  const adminUrl = inject('adminUrl');
+
+  beforeAll(async () => {
+    const name = databaseName(inject('ownerPid'), 'file');
+    let url: string;
+    if (options.modules) {
+      url = await createDatabase(adminUrl, name);
+      await installModules(url, options.modules);
+    } else {
+      url = await createDatabase(adminUrl, name, inject('templateDatabase'));
+    }
+    const sql = connect(url);
+    current = { name, url, sql, db: connectDrizzle(sql) };
+  });
+
+  afterAll(async () => {
+    if (!current) return;
+    await current.sql.end();
+    await dropDatabase(adminUrl, current.name);
+  });
+
+  const get = () => {
+    if (!current) throw new Error('useDatabase(): the database exists only inside tests and hooks');
+    return current;
+  };
+  return {
+    get name() {
+      return get().name;
+    },
+    get url() {
+      return get().url;
+    },
+    get sql() {
+      return get().sql;
+    },
+    get db() {
+      return get().db;
+    },
+  };
+}

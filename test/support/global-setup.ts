@@ -1,0 +1,36 @@
+/**
+ * Once per run: find a server, migrate a template database with every
+ * module, and hand its name to the test files, which clone it.
+ */
+import type { TestProject } from 'vitest/node';
+import { moduleNames } from '../../src/migrate/modules.ts';
+import { createDatabase, databaseName, dropDatabase, dropLeftovers, installModules } from './databases.ts';
+import { findTestServer, redact } from './server.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    adminUrl: string;
+    templateDatabase: string;
+    ownerPid: number;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  delete process.env.DATABASE_URL; // nothing in the tests may reach it
+  const server = await findTestServer();
+  console.log(`rag-chat-db tests: PostgreSQL from ${server.source} (${redact(server.adminUrl)})`);
+
+  await dropLeftovers(server.adminUrl);
+  const template = databaseName(process.pid, 'template');
+  const templateUrl = await createDatabase(server.adminUrl, template);
+  await installModules(templateUrl, moduleNames);
+
+  project.provide('adminUrl', server.adminUrl);
+  project.provide('templateDatabase', template);
+  project.provide('ownerPid', process.pid);
+
+  return async () => {
+    await dropDatabase(server.adminUrl, template);
+    await server.stop();
+  };
+}
