@@ -2,7 +2,7 @@
  * The auth module (`--scope auth`): users and their onboarding profiles.
  * It stands alone; the chat module never imports it (see link.ts).
  */
-import { relations, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { check, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, isJsonObject, isOneOf, jsonObject, matches, timestamps, timestamptz } from './columns.ts';
 
@@ -52,13 +52,7 @@ export const userProfiles = pgTable(
   ],
 );
 
-export const usersRelations = relations(users, ({ one }) => ({
-  profile: one(userProfiles),
-}));
 
-export const userProfilesRelations = relations(userProfiles, ({ one }) => ({
-  user: one(users, { fields: [userProfiles.userId], references: [users.id] }),
-}));
 
 export type User = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;

@@ -4,7 +4,7 @@
  * auth provider. With the auth module also installed, the link module adds the
  * foreign keys to `users` (see link.ts).
  */
-import { relations, type SQL, sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import {
   check,
   doublePrecision,
@@ -143,23 +143,9 @@ export const messageFeedback = pgTable(
   ],
 );
 
-export const chatSessionsRelations = relations(chatSessions, ({ many }) => ({
-  messages: many(messages),
-}));
 
-export const messagesRelations = relations(messages, ({ one, many }) => ({
-  session: one(chatSessions, { fields: [messages.sessionId], references: [chatSessions.id] }),
-  citations: many(messageCitations),
-  feedback: many(messageFeedback),
-}));
 
-export const messageCitationsRelations = relations(messageCitations, ({ one }) => ({
-  message: one(messages, { fields: [messageCitations.messageId], references: [messages.id] }),
-}));
 
-export const messageFeedbackRelations = relations(messageFeedback, ({ one }) => ({
-  message: one(messages, { fields: [messageFeedback.messageId], references: [messages.id] }),
-}));
 
 export type ChatSession = typeof chatSessions.$inferSelect;
 export type NewChatSession = typeof chatSessions.$inferInsert;

@@ -1,4 +1,5 @@
 export * from './auth.ts';
 export * from './chat.ts';
 export * from './link.ts';
+export * from './relations.ts';
 export type { JsonObject } from './columns.ts';

@@ -10,9 +10,6 @@
  *
  * It has no tables of its own: `drizzle-kit generate` for it writes nothing.
  */
-import { relations } from 'drizzle-orm';
-import { users } from './auth.ts';
-import { chatSessions, messageFeedback } from './chat.ts';
 
 export interface LinkForeignKey {
   name: string;
@@ -40,16 +37,3 @@ export const linkForeignKeys: readonly LinkForeignKey[] = [
     onDelete: 'cascade',
   },
 ];
-
-export const usersChatRelations = relations(users, ({ many }) => ({
-  sessions: many(chatSessions),
-  feedback: many(messageFeedback),
-}));
-
-export const chatSessionsUserRelations = relations(chatSessions, ({ one }) => ({
-  user: one(users, { fields: [chatSessions.userId], references: [users.id] }),
-}));
-
-export const messageFeedbackUserRelations = relations(messageFeedback, ({ one }) => ({
-  user: one(users, { fields: [messageFeedback.userId], references: [users.id] }),
-}));

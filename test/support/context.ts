@@ -24,12 +24,12 @@ export interface TestDatabase {
   readonly url: string;
   /** postgres.js client on the database. */
   readonly sql: Sql;
-  /** drizzle over the same client, with the full schema. */
+  /** drizzle with the full schema, on a client of its own (drizzle replaces its client's date parsers). */
   readonly db: Db;
 }
 
 export function useDatabase(options: { modules?: readonly ModuleName[] } = {}): TestDatabase {
-  let current: { name: string; url: string; sql: Sql; db: Db } | undefined;
+  let current: { name: string; url: string; sql: Sql; db: Db; drizzleClient: Sql } | undefined;
   const adminUrl = inject('adminUrl');
 
   beforeAll(async () => {
@@ -41,13 +41,13 @@ export function useDatabase(options: { modules?: readonly ModuleName[] } = {}): 
     } else {
       url = await createDatabase(adminUrl, name, inject('templateDatabase'));
     }
-    const sql = connect(url);
-    current = { name, url, sql, db: connectDrizzle(sql) };
+    const drizzleClient = connect(url);
+    current = { name, url, sql: connect(url), db: connectDrizzle(drizzleClient), drizzleClient };
   });
 
   afterAll(async () => {
     if (!current) return;
-    await current.sql.end();
+    await Promise.all([current.sql.end(), current.drizzleClient.end()]);
     await dropDatabase(adminUrl, current.name);
   });
 

@@ -9,7 +9,9 @@ export async function insertUser(sql: Sql, email = uniqueEmail()): Promise<strin
   return row!.id;
 }
 
-export async function insertSession(sql: Sql, userId: string = randomUUID()): Promise<string> {
+/** A session; without a user id, for a new user (pass an id of your own where `users` is not installed). */
+export async function insertSession(sql: Sql, userId?: string): Promise<string> {
+  userId ??= await insertUser(sql);
   const [row] = await sql<{ id: string }[]>`INSERT INTO chat_sessions (user_id) VALUES (${userId}) RETURNING id`;
   return row!.id;
 }
