@@ -37,6 +37,11 @@ async function parents() {
   return { userId, sessionId, messageId };
 }
 
+async function feedbackParents() {
+  const { userId, messageId } = await parents();
+  return { userId, messageId };
+}
+
 const tables = {
   users: { table: users, schema: insertUserSchema },
   user_profiles: { table: userProfiles, schema: insertProfileSchema },
@@ -99,8 +104,8 @@ const cases: Record<keyof typeof tables, Case[]> = {
     { name: 'a negative index', valid: false, row: async () => ({ messageId: (await parents()).messageId, documentId: 'd', citationIndex: -1 }) },
   ],
   message_feedback: [
-    { name: 'a thumbs up', valid: true, row: async () => ({ ...(await parents()), rating: 'up' }) },
-    { name: 'a rating of 5', valid: false, row: async () => ({ ...(await parents()), rating: '5' }) },
+    { name: 'a thumbs up', valid: true, row: async () => ({ ...(await feedbackParents()), rating: 'up' }) },
+    { name: 'a rating of 5', valid: false, row: async () => ({ ...(await feedbackParents()), rating: '5' }) },
   ],
 };
 
