@@ -1,48 +1,484 @@
-#!/usr/bin/env node
 /**
- * The `rag-chat-db` command. It runs against $DATABASE_URL (never printed
- * with its password).
+ * The `rag-chat-db` command. It connects to $DATABASE_URL (from the
+ * environment or ./.env), or, when none is set, to the embedded PGlite
+ * database in ./.rag-chat-db/. It never prints a password.
  */
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { moduleNames, modules } from './migrate/modules.ts';
-import { packageRoot } from './migrate/files.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { parseArgs, parseEnv } from 'node:util';
+import { redactUrl } from './connection/database-url.ts';
+import { ConnectionConfigError, RagChatDbError } from './errors.ts';
+import { connectForMigrations, type MigrationClient, openEmbedded } from './migrate/client.ts';
+import { MigrationFailedError, MigrationLockTimeoutError, MigrationRefusedError } from './migrate/errors.ts';
+import { moduleSource, packageRoot } from './migrate/files.ts';
+import {
+  isModuleName,
+  isScope,
+  migrate,
+  type ModuleName,
+  moduleNames,
+  modules,
+  type ProgressEvent,
+  type ResolveAction,
+  type RollbackTarget,
+  rollback,
+  resolve,
+  type Scope,
+  scopes,
+  status,
+} from './migrate/index.ts';
+import { lintMigrations } from './migrate/lint.ts';
+import { newMigration } from './migrate/new.ts';
+import { problemsOf } from './migrate/state.ts';
+import { verifyMigrations } from './migrate/verify.ts';
 
-const usage = `Usage: rag-chat-db <command> [options]
+/** Exit codes, documented in the README. */
+export const exitCodes = {
+  ok: 0,
+  /** A migration statement failed, verify found a difference, or lint found a problem. */
+  failed: 1,
+  /** The command line is wrong. */
+  usage: 2,
+  /** Refused before running anything: unsafe connection, tampered or incomplete migrations, no down file, lock wait over. */
+  refused: 3,
+  /** The database could not be reached. */
+  unreachable: 4,
+} as const;
 
-Commands:
-  modules          list the installable modules and what they need
+class UsageError extends Error {}
 
-Options:
-  -h, --help       show this help
-  -v, --version    show the version
-`;
-
-export function main(argv: string[]): number {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
-  });
-  const [command] = positionals;
-  if (values.version) {
-    const { version } = JSON.parse(readFileSync(`${packageRoot}/package.json`, 'utf8')) as { version: string };
-    process.stdout.write(`${version}\n`);
-    return 0;
+class UnreachableError extends RagChatDbError {
+  constructor(where: string, cause: unknown) {
+    super('UNREACHABLE', `cannot connect to ${where}: ${(cause as Error).message ?? String(cause)}`, { cause });
   }
-  if (values.help || command === undefined) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  if (command === 'modules') {
-    for (const name of moduleNames) {
-      const { requires, migrationsFolder } = modules[name];
-      process.stdout.write(`${name}\t${migrationsFolder}\t${requires.length ? `needs ${requires.join(', ')}` : 'stands alone'}\n`);
-    }
-    return 0;
-  }
-  process.stderr.write(`rag-chat-db: unknown command "${command}"\n\n${usage}`);
-  return 2;
 }
 
-process.exitCode = main(process.argv.slice(2));
+export interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+const commonOptions = {
+  help: { type: 'boolean', short: 'h' },
+  verbose: { type: 'boolean' },
+  'lock-timeout': { type: 'string' },
+  wait: { type: 'string' },
+} as const;
+
+const help = {
+  main: `Usage: rag-chat-db <command> [options]
+
+Commands:
+  init [--scope all|chat|auth]   install the modules of a scope, or bring them up to date (alias: migrate)
+  rollback --module M            roll back a module's newest migration (--steps N, --to TAG, --all)
+  status                         per module: applied, pending, tampered, failed
+  verify                         apply, roll back and re-apply pending migrations on a scratch database
+  new "<description>" --module M create a migration and its down file (after a schema change, or --custom)
+  lint                           check every migration file with squawk and our own rules
+  resolve <module>/<tag>         clear the record of a failed no-transaction migration
+  modules                        list the modules and what they need
+
+Run "rag-chat-db <command> --help" for a command's options.
+
+Connection: $DATABASE_URL (environment or ./.env); without one, the embedded PGlite database in ./.rag-chat-db/.
+Exit codes: 0 ok, 1 failed, 2 usage, 3 refused (nothing was run), 4 database unreachable.
+`,
+  init: `Usage: rag-chat-db init [--scope all|chat|auth] [options]
+
+Installs the modules of the scope in dependency order and applies every pending migration.
+Running it again applies nothing.
+  all    auth, chat and the link between them (foreign keys from chat to users)
+  chat   sessions, messages, citations, feedback; user ids from an external auth provider
+  auth   users and onboarding profiles
+
+Options:
+  --scope S           default all
+  --lock-timeout MS   lock_timeout for every statement, default 5000
+  --wait S            how long to wait for another migration run, default 120
+  --verbose           print stack traces
+`,
+  rollback: `Usage: rag-chat-db rollback --module auth|chat|link [--steps N | --to TAG | --all] [options]
+
+Rolls back a module's applied migrations, newest first, each down file with its journal row in one
+transaction. --to TAG keeps TAG applied and rolls back what came after it. A module another installed
+module depends on (link depends on auth and chat) cannot be rolled back entirely before it.
+
+Options:
+  --module M          required
+  --steps N           how many migrations, default 1
+  --to TAG            roll back everything after TAG
+  --all               roll back every migration of the module
+  --lock-timeout MS   default 5000
+  --wait S            default 120
+`,
+  status: `Usage: rag-chat-db status [--json]
+
+Per module: applied and pending migrations, and anything that stops a run: files changed after they
+were applied (tampered), applied migrations whose file is gone, files out of order, and failed or
+interrupted no-transaction migrations. Changes nothing. Exits 3 if there is such a problem.
+`,
+  verify: `Usage: rag-chat-db verify [--scope S] [--yes-i-mean-it]
+
+The seed's "test on a branch first". On $VERIFY_DATABASE_URL (a Neon branch or a scratch database),
+or on a fresh in-memory PGlite database when it is not set: applies every pending migration one at a
+time, rolls them all back, applies them again, and compares the schema after each step with the one
+it should have. Exits 1 on any difference. Refuses to run on $DATABASE_URL's database unless
+--yes-i-mean-it.
+`,
+  new: `Usage: rag-chat-db new "<description>" --module auth|chat|link [--custom]
+
+After changing src/schema/<module>.ts: runs drizzle-kit generate --name <description as a slug> and
+writes the down file beside the new migration, drafted by reversing drizzle-kit's schema diff.
+With --custom: an empty migration to write by hand (data changes, CREATE INDEX CONCURRENTLY).
+The down file starts with "-- rag-chat-db: draft"; review it and delete that line (rollback and lint
+refuse drafts). Then: rag-chat-db verify, rag-chat-db init.
+`,
+  lint: `Usage: rag-chat-db lint
+
+Checks every migration file, up and down, with squawk (npm squawk-cli): ordinary files as run in a
+transaction, no-transaction files without. Also: every migration has a down file, and no down file is
+still a draft. The rules silenced, and why, are listed in the README. Exits 1 on any finding.
+`,
+  resolve: `Usage: rag-chat-db resolve <module>/<tag> --retry | --mark-applied | --mark-rolled-back
+
+A no-transaction migration (for CREATE INDEX CONCURRENTLY) that failed or was interrupted blocks every
+run until resolved. An INVALID index it left is dropped.
+  --retry              run it again from its first statement on the next init (make it safe to re-run)
+  --mark-applied       you finished it by hand: record it as applied
+  --mark-rolled-back   you finished its rollback by hand: record it as not applied
+`,
+  modules: `Usage: rag-chat-db modules
+
+Lists the modules, their migrations folders and what each needs.
+`,
+} as const;
+
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  const [command, ...rest] = argv;
+  let verbose = rest.includes('--verbose');
+  try {
+    switch (command) {
+      case undefined:
+      case '-h':
+      case '--help':
+        io.out(help.main);
+        return exitCodes.ok;
+      case '-v':
+      case '--version':
+        io.out(version());
+        return exitCodes.ok;
+      case 'init':
+      case 'migrate':
+        return await initCommand(rest, io);
+      case 'rollback':
+        return await rollbackCommand(rest, io);
+      case 'status':
+        return await statusCommand(rest, io);
+      case 'verify':
+        return await verifyCommand(rest, io);
+      case 'new':
+        return await newCommand(rest, io);
+      case 'lint':
+        return await lintCommand(rest, io);
+      case 'resolve':
+        return await resolveCommand(rest, io);
+      case 'modules':
+        return modulesCommand(rest, io);
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    verbose ||= io.env.DEBUG?.includes('rag-chat-db') ?? false;
+    return report(error, io, verbose);
+  }
+}
+
+function report(error: unknown, io: Io, verbose: boolean): number {
+  if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    io.err(`rag-chat-db: ${(error as Error).message}\nRun "rag-chat-db --help" for usage.`);
+    return exitCodes.usage;
+  }
+  const message = (error as Error).message ?? String(error);
+  io.err(`rag-chat-db: ${message}`);
+  if (verbose && error instanceof Error && error.stack) io.err(error.stack);
+  if (error instanceof UnreachableError) return exitCodes.unreachable;
+  if (error instanceof MigrationRefusedError || error instanceof MigrationLockTimeoutError || error instanceof ConnectionConfigError) {
+    return exitCodes.refused;
+  }
+  if (error instanceof MigrationFailedError) return exitCodes.failed;
+  return exitCodes.failed;
+}
+
+function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: string }>>(
+  args: string[],
+  options: T,
+  allowPositionals = false,
+) {
+  return parseArgs({ args, options: { ...commonOptions, ...options }, allowPositionals, strict: true });
+}
+
+function runOptions(values: { 'lock-timeout'?: string | boolean; wait?: string | boolean }, io: Io) {
+  const number = (name: string, raw: string | boolean | undefined, scale: number) => {
+    if (raw === undefined) return undefined;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0) throw new UsageError(`--${name} takes a number, not "${raw}"`);
+    return Math.round(value * scale);
+  };
+  return {
+    lockTimeoutMs: number('lock-timeout', values['lock-timeout'], 1),
+    waitMs: number('wait', values.wait, 1000),
+    onProgress: (event: ProgressEvent) => progress(event, io),
+  };
+}
+
+function progress(event: ProgressEvent, io: Io): void {
+  if (event.type === 'waiting') {
+    io.err(`waiting for another migration run to finish${event.holder ? ` (${event.holder})` : ''}...`);
+  } else if (event.type === 'done') {
+    const verb = event.direction === 'up' ? 'applied' : 'rolled back';
+    io.out(`  ${verb.padEnd(11)} ${`${event.module}/${event.tag}`.padEnd(44)} ${event.ms} ms`);
+  }
+}
+
+/** Loads ./.env into the environment without overriding what is already set. */
+function loadDotEnv(io: Io): void {
+  const path = resolvePath(io.cwd, '.env');
+  if (!existsSync(path)) return;
+  for (const [key, value] of Object.entries(parseEnv(readFileSync(path, 'utf8')))) {
+    if (io.env[key] === undefined) io.env[key] = value;
+  }
+}
+
+/** The database of DATABASE_URL, or the embedded one. Fails fast, with exit code 4, if it cannot be reached. */
+async function openDatabase(io: Io): Promise<MigrationClient> {
+  loadDotEnv(io);
+  const url = io.env.DATABASE_URL;
+  if (!url) {
+    const dir = resolvePath(io.cwd, io.env.RAG_CHAT_DB_EMBEDDED_DIR ?? '.rag-chat-db');
+    io.err(`rag-chat-db: DATABASE_URL is not set; using the embedded PGlite database in ${dir}`);
+    return openEmbedded(dir);
+  }
+  return connectChecked(url, io);
+}
+
+async function connectChecked(url: string, io: Io): Promise<MigrationClient> {
+  const client = await connectForMigrations(url, { connectTimeout: Number(io.env.RAG_CHAT_DB_CONNECT_TIMEOUT ?? 10) });
+  try {
+    await client.query('SELECT 1');
+  } catch (error) {
+    await client.close().catch(() => {});
+    throw new UnreachableError(redactUrl(url), error);
+  }
+  return client;
+}
+
+async function withDatabase<T>(io: Io, fn: (client: MigrationClient) => Promise<T>): Promise<T> {
+  const client = await openDatabase(io);
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+async function initCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, { scope: { type: 'string' } });
+  if (values.help) return printHelp(io, 'init');
+  const scope = values.scope ?? 'all';
+  if (!isScope(scope)) throw new UsageError(`--scope must be one of ${Object.keys(scopes).join(', ')}, not "${scope}"`);
+  return withDatabase(io, async (client) => {
+    io.out(`rag-chat-db: ${client.description}, scope ${scope} (${scopes[scope].join(', ')})`);
+    const steps = await migrate(client, { scope, ...runOptions(values, io) });
+    io.out(steps.length === 0 ? 'up to date: nothing to apply' : `applied ${steps.length} migration${steps.length === 1 ? '' : 's'}`);
+    await noteUnlinkedModules(client, scope, io);
+    return exitCodes.ok;
+  });
+}
+
+/** auth and chat both installed without the link module: say how to link them. */
+async function noteUnlinkedModules(client: MigrationClient, scope: Scope, io: Io): Promise<void> {
+  if (scope === 'all') return;
+  const [auth, chat, link] = await status(client, ['auth', 'chat', 'link']);
+  if (auth!.applied.length > 0 && chat!.applied.length > 0 && link!.applied.length === 0) {
+    io.out('note: auth and chat are both installed but not linked; `rag-chat-db init --scope all` adds the foreign keys from chat to users.');
+  }
+}
+
+async function rollbackCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, {
+    module: { type: 'string' },
+    steps: { type: 'string' },
+    to: { type: 'string' },
+    all: { type: 'boolean' },
+  });
+  if (values.help) return printHelp(io, 'rollback');
+  const module = values.module;
+  if (!isModuleName(module)) throw new UsageError(`--module must be one of ${moduleNames.join(', ')}`);
+  const chosen = [values.steps !== undefined, values.to !== undefined, values.all === true].filter(Boolean).length;
+  if (chosen > 1) throw new UsageError('give one of --steps, --to and --all');
+  let target: RollbackTarget = { steps: 1 };
+  if (values.all) target = { all: true };
+  else if (values.to !== undefined) target = { to: values.to };
+  else if (values.steps !== undefined) {
+    const steps = Number(values.steps);
+    if (!Number.isInteger(steps) || steps < 1) throw new UsageError(`--steps takes a whole number of at least 1, not "${values.steps}"`);
+    target = { steps };
+  }
+  return withDatabase(io, async (client) => {
+    io.out(`rag-chat-db: ${client.description}, rolling back ${module}`);
+    const steps = await rollback(client, module, target, runOptions(values, io));
+    io.out(steps.length === 0 ? 'nothing to roll back' : `rolled back ${steps.length} migration${steps.length === 1 ? '' : 's'}`);
+    return exitCodes.ok;
+  });
+}
+
+async function statusCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, { json: { type: 'boolean' } });
+  if (values.help) return printHelp(io, 'status');
+  return withDatabase(io, async (client) => {
+    const states = await status(client);
+    const problems = states.flatMap(problemsOf);
+    if (values.json) {
+      io.out(
+        JSON.stringify(
+          states.map((state) => ({
+            module: state.source.name,
+            applied: state.applied.map((entry) => entry.file.tag),
+            pending: state.pending.map((file) => file.tag),
+            tampered: state.tampered.map((file) => file.tag),
+            missingFiles: state.orphanRows.map((row) => ({ createdAt: row.createdAt, hash: row.hash })),
+            outOfOrder: state.outOfOrder.map((file) => file.tag),
+            incomplete: state.incomplete,
+            problems: problemsOf(state),
+          })),
+          null,
+          2,
+        ),
+      );
+    } else {
+      io.out(client.description);
+      io.out(`${'module'.padEnd(8)}${'applied'.padEnd(10)}${'pending'.padEnd(10)}${'tampered'.padEnd(10)}failed`);
+      for (const state of states) {
+        io.out(
+          `${state.source.name.padEnd(8)}${`${state.applied.length}/${state.files.length}`.padEnd(10)}` +
+            `${String(state.pending.length).padEnd(10)}${String(state.tampered.length).padEnd(10)}${state.incomplete.length}`,
+        );
+      }
+      for (const state of states) {
+        for (const file of state.pending) io.out(`pending: ${state.source.name}/${file.tag}`);
+      }
+      for (const problem of problems) io.out(`problem: ${problem}`);
+    }
+    return problems.length > 0 ? exitCodes.refused : exitCodes.ok;
+  });
+}
+
+async function verifyCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, { scope: { type: 'string' }, 'yes-i-mean-it': { type: 'boolean' } });
+  if (values.help) return printHelp(io, 'verify');
+  const scope = values.scope ?? 'all';
+  if (!isScope(scope)) throw new UsageError(`--scope must be one of ${Object.keys(scopes).join(', ')}, not "${scope}"`);
+  loadDotEnv(io);
+  const url = io.env.VERIFY_DATABASE_URL;
+  if (url && io.env.DATABASE_URL && sameDatabase(url, io.env.DATABASE_URL) && !values['yes-i-mean-it']) {
+    throw new MigrationRefusedError([
+      'VERIFY_DATABASE_URL is the DATABASE_URL database: verify rolls every pending migration back and forth. ' +
+        'Point it at a Neon branch or a scratch database, or pass --yes-i-mean-it.',
+    ]);
+  }
+  const client = url ? await connectChecked(url, io) : await openEmbedded('memory://');
+  try {
+    io.out(`rag-chat-db verify: ${url ? client.description : 'a fresh in-memory PGlite database (VERIFY_DATABASE_URL is not set)'}`);
+    const report = await verifyMigrations(client, scopes[scope].map((name) => moduleSource(name)), {
+      ...runOptions(values, io),
+      onProgress: () => {},
+      onStep: (step) => {
+        io.out(`  ${step.difference.length === 0 ? 'ok  ' : 'DIFF'} ${step.label}`);
+        for (const line of step.difference.slice(0, 20)) io.out(`         ${line}`);
+      },
+    });
+    io.out(report.ok ? `verified ${report.migrations} migration${report.migrations === 1 ? '' : 's'}: every step matched` : 'verify found differences');
+    return report.ok ? exitCodes.ok : exitCodes.failed;
+  } finally {
+    await client.close();
+  }
+}
+
+function sameDatabase(a: string, b: string): boolean {
+  try {
+    const [x, y] = [new URL(a), new URL(b)];
+    return x.hostname === y.hostname && (x.port || '5432') === (y.port || '5432') && x.pathname === y.pathname;
+  } catch {
+    return a === b;
+  }
+}
+
+async function newCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, { module: { type: 'string' }, custom: { type: 'boolean' } }, true);
+  if (values.help) return printHelp(io, 'new');
+  const description = positionals.join(' ').trim();
+  if (!description) throw new UsageError('new needs a description, e.g. rag-chat-db new "add user timezone preference" --module auth');
+  if (!isModuleName(values.module)) throw new UsageError(`--module must be one of ${moduleNames.join(', ')}`);
+  const created = await newMigration({ description, module: values.module, custom: values.custom ?? false, root: io.cwd });
+  io.out(`created ${created.upPath}`);
+  io.out(`created ${created.downPath} (a draft${created.drafted.length ? ` of ${created.drafted.length} statement${created.drafted.length === 1 ? '' : 's'}` : ''}: review it, then delete its first line)`);
+  io.out('next: rag-chat-db verify, then rag-chat-db init');
+  return exitCodes.ok;
+}
+
+async function lintCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, {});
+  if (values.help) return printHelp(io, 'lint');
+  const findings = await lintMigrations(io.cwd);
+  for (const finding of findings) io.out(`${finding.file}:${finding.line}: ${finding.rule}: ${finding.message}`);
+  io.out(findings.length === 0 ? 'lint: no problems' : `lint: ${findings.length} problem${findings.length === 1 ? '' : 's'}`);
+  return findings.length === 0 ? exitCodes.ok : exitCodes.failed;
+}
+
+async function resolveCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    { retry: { type: 'boolean' }, 'mark-applied': { type: 'boolean' }, 'mark-rolled-back': { type: 'boolean' } },
+    true,
+  );
+  if (values.help) return printHelp(io, 'resolve');
+  const [id] = positionals;
+  const [module, tag] = (id ?? '').split('/');
+  if (!isModuleName(module) || !tag) throw new UsageError('resolve needs <module>/<tag>, e.g. rag-chat-db resolve chat/0002_add_index --retry');
+  const actions = (['retry', 'mark-applied', 'mark-rolled-back'] as const).filter((action) => values[action]);
+  if (actions.length !== 1) throw new UsageError('give one of --retry, --mark-applied and --mark-rolled-back');
+  return withDatabase(io, async (client) => {
+    io.out(await resolve(client, module as ModuleName, tag, actions[0] as ResolveAction, runOptions(values, io)));
+    return exitCodes.ok;
+  });
+}
+
+function modulesCommand(args: string[], io: Io): number {
+  const { values } = parse(args, {});
+  if (values.help) return printHelp(io, 'modules');
+  for (const name of moduleNames) {
+    const { requires, migrationsFolder } = modules[name];
+    io.out(`${name.padEnd(6)} ${migrationsFolder.padEnd(14)} ${requires.length ? `needs ${requires.join(', ')}` : 'stands alone'}`);
+  }
+  return exitCodes.ok;
+}
+
+function printHelp(io: Io, command: keyof typeof help): number {
+  io.out(help[command]);
+  return exitCodes.ok;
+}
+
+function version(): string {
+  return (JSON.parse(readFileSync(`${packageRoot}/package.json`, 'utf8')) as { version: string }).version;
+}
+
+export function defaultIo(): Io {
+  return {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}

@@ -9,4 +9,4 @@
 export * from './schema/index.ts';
 export * from './validators/index.ts';
 export { type ModuleInfo, type ModuleName, isModuleName, migrationsSchema, moduleNames, modules } from './migrate/modules.ts';
-export { type MigrationFile, packageRoot, readMigrations, splitStatements, statementBreakpoint } from './migrate/files.ts';
+export { type MigrationFile, packageRoot, readMigrations } from './migrate/files.ts';

@@ -3,59 +3,106 @@
  * lists the files in order; each `<tag>.sql` is split on
  * `--> statement-breakpoint`; its sha256 is the hash drizzle stores in its
  * migrations table. Each `<tag>.down.sql` beside it reverses the file.
+ *
+ * Two markers, each on a line of its own at the top of a file:
+ * - `-- rag-chat-db: no-transaction`: run the file outside a transaction, one
+ *   statement at a time (for CREATE / DROP INDEX CONCURRENTLY);
+ * - `-- rag-chat-db: draft`: a down file drafted by `rag-chat-db new` and not
+ *   yet reviewed; it is never run.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ModuleName, modules } from './modules.ts';
+import { type ModuleInfo, type ModuleName, modules } from './modules.ts';
 
 export const statementBreakpoint = '--> statement-breakpoint';
+export const noTransactionMarker = '-- rag-chat-db: no-transaction';
+export const draftMarker = '-- rag-chat-db: draft';
 
 /** The package root: the folder holding `drizzle/`, from `src/migrate` or `dist/migrate` alike. */
 export const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
 
+export interface SqlFile {
+  path: string;
+  statements: string[];
+  /** Starts with the no-transaction marker. */
+  noTransaction: boolean;
+  /** Starts with the draft marker (down files drafted by `new`). */
+  draft: boolean;
+}
+
 export interface MigrationFile {
-  module: ModuleName;
+  module: string;
   /** drizzle's journal tag, also the file name without `.sql`: `0000_init`. */
   tag: string;
-  /** The journal's `when`, which drizzle stores as `created_at` and compares to find pending files. */
+  /** The journal's `when`: drizzle stores it as `created_at` and compares it to find pending files. */
   when: number;
-  /** sha256 of the file's text, as drizzle stores it. */
+  /** sha256 of the up file's text, as drizzle stores it. */
   hash: string;
-  upPath: string;
-  up: string[];
-  downPath: string;
+  /** Hashes an applied copy may have and still count as this file: the same text with other line endings. */
+  acceptedHashes: string[];
+  up: SqlFile;
   /** Undefined when the file has no down file (it then cannot be rolled back). */
-  down: string[] | undefined;
+  down: SqlFile | undefined;
+  downPath: string;
+}
+
+/** Where a set of migrations lives: a built-in module, or any drizzle-kit output folder. */
+export interface MigrationSource {
+  name: string;
+  folder: string;
+  migrationsTable: string;
+  requires: readonly string[];
 }
 
 interface Journal {
   entries: { idx: number; tag: string; when: number; breakpoints: boolean }[];
 }
 
-export function migrationsFolder(module: ModuleName, root = packageRoot): string {
-  return join(root, modules[module].migrationsFolder);
+export function moduleSource(module: ModuleName | ModuleInfo, root = packageRoot): MigrationSource {
+  const info = typeof module === 'string' ? modules[module] : module;
+  return {
+    name: info.name,
+    folder: join(root, info.migrationsFolder),
+    migrationsTable: info.migrationsTable,
+    requires: info.requires,
+  };
 }
 
-export function readMigrations(module: ModuleName, root = packageRoot): MigrationFile[] {
-  const folder = migrationsFolder(module, root);
+export function migrationsFolder(module: ModuleName, root = packageRoot): string {
+  return moduleSource(module, root).folder;
+}
+
+export function readMigrations(source: ModuleName | MigrationSource, root = packageRoot): MigrationFile[] {
+  const { name, folder } = typeof source === 'string' ? moduleSource(source, root) : source;
   const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as Journal;
   return journal.entries.map(({ tag, when }) => {
     const upPath = join(folder, `${tag}.sql`);
     const downPath = join(folder, `${tag}.down.sql`);
     const text = readFileSync(upPath, 'utf8');
+    const lf = text.replace(/\r\n/g, '\n');
     return {
-      module,
+      module: name,
       tag,
       when,
-      hash: createHash('sha256').update(text).digest('hex'),
-      upPath,
-      up: splitStatements(text),
+      hash: sha256(text),
+      acceptedHashes: [...new Set([sha256(text), sha256(lf), sha256(lf.replace(/\n/g, '\r\n'))])],
+      up: parseSqlFile(upPath, text),
+      down: existsSync(downPath) ? parseSqlFile(downPath, readFileSync(downPath, 'utf8')) : undefined,
       downPath,
-      down: existsSync(downPath) ? splitStatements(readFileSync(downPath, 'utf8')) : undefined,
     };
   });
+}
+
+export function parseSqlFile(path: string, text: string): SqlFile {
+  const firstLines = text.split(/\r?\n/, 5).map((line) => line.trim());
+  return {
+    path,
+    statements: splitStatements(text),
+    noTransaction: firstLines.includes(noTransactionMarker),
+    draft: firstLines.includes(draftMarker),
+  };
 }
 
 /** A migration file's statements, without the empty pieces around breakpoints. */
@@ -64,4 +111,8 @@ export function splitStatements(text: string): string[] {
     .split(statementBreakpoint)
     .map((statement) => statement.trim())
     .filter((statement) => statement.length > 0);
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }

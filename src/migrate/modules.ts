@@ -38,3 +38,15 @@ function module(name: ModuleName, requires: readonly ModuleName[]): ModuleInfo {
 export function isModuleName(value: unknown): value is ModuleName {
   return moduleNames.includes(value as ModuleName);
 }
+
+/** What `init --scope` installs, in dependency order. */
+export const scopes = {
+  all: ['auth', 'chat', 'link'],
+  chat: ['chat'],
+  auth: ['auth'],
+} as const satisfies Record<string, readonly ModuleName[]>;
+export type Scope = keyof typeof scopes;
+
+export function isScope(value: unknown): value is Scope {
+  return typeof value === 'string' && Object.hasOwn(scopes, value);
+}

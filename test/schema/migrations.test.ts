@@ -24,7 +24,7 @@ async function runInTransaction(sql: Sql, statements: readonly string[]) {
 describe('migration files', () => {
   test.each(allMigrations.map((m) => [`${m.module}/${m.tag}`, m] as const))('%s has a down file', (_name, migration) => {
     expect(migration.down, `${migration.downPath} is missing`).toBeDefined();
-    expect(migration.down!.length).toBeGreaterThan(0);
+    expect(migration.down!.statements.length).toBeGreaterThan(0);
   });
 });
 
@@ -36,19 +36,19 @@ describe('down files', () => {
     const applied: typeof allMigrations = [];
     for (const migration of allMigrations) {
       const before = await dumpCatalog(t.sql);
-      await runInTransaction(t.sql, migration.up);
+      await runInTransaction(t.sql, migration.up.statements);
       const after = await dumpCatalog(t.sql);
       expect(after, `${migration.tag} changes nothing`).not.toEqual(before);
 
-      await runInTransaction(t.sql, migration.down!);
+      await runInTransaction(t.sql, migration.down!.statements);
       expect(await dumpCatalog(t.sql), `${migration.module}/${migration.tag}.down.sql`).toEqual(before);
 
-      await runInTransaction(t.sql, migration.up);
+      await runInTransaction(t.sql, migration.up.statements);
       expect(await dumpCatalog(t.sql)).toEqual(after);
       applied.push(migration);
     }
 
-    for (const migration of applied.reverse()) await runInTransaction(t.sql, migration.down!);
+    for (const migration of applied.reverse()) await runInTransaction(t.sql, migration.down!.statements);
     expect(await dumpCatalog(t.sql)).toEqual(empty);
   });
 });

@@ -3,9 +3,16 @@
  * bookkeeping schema: schemas, extensions, types, tables and their columns,
  * defaults, generated expressions, constraints, indexes, triggers, functions,
  * views, sequences, comments, row-level security and policies. Two dumps are
- * equal when the schema is the same.
+ * equal when the schema is the same. `verify` and the tests compare them.
  */
-import type { Sql } from './databases.ts';
+
+/** The lines of `after` missing from `before` (+) and the other way round (-), for a readable difference. */
+export function catalogDifference(before: readonly string[], after: readonly string[]): string[] {
+  const old = new Set(before);
+  const now = new Set(after);
+  return [...before.filter((line) => !now.has(line)).map((line) => `- ${line}`), ...after.filter((line) => !old.has(line)).map((line) => `+ ${line}`)];
+}
+import type { Queryable } from './client.ts';
 
 const userNamespaces = `
   SELECT oid FROM pg_namespace
@@ -62,10 +69,10 @@ const queries: Record<string, string> = {
     FROM pg_policy`,
 };
 
-export async function dumpCatalog(sql: Sql): Promise<string[]> {
+export async function dumpCatalog(q: Queryable): Promise<string[]> {
   const lines: string[] = [];
   for (const [kind, query] of Object.entries(queries)) {
-    const rows = await sql.unsafe<{ line: string }[]>(`SELECT line FROM (${query}) AS dump(line) ORDER BY 1`);
+    const rows = await q.query<{ line: string }>(`SELECT line FROM (${query}) AS dump(line) ORDER BY 1`);
     for (const row of rows) lines.push(`${kind}: ${row.line}`);
   }
   return lines;

@@ -1,0 +1,81 @@
+/**
+ * The one database session a migration run uses: postgres.js on a single
+ * pinned connection (the advisory lock belongs to it), or an embedded PGlite
+ * database. Both run one statement per call.
+ */
+import type postgres from 'postgres';
+import { type DatabaseTarget, parseDatabaseUrl } from '../connection/database-url.ts';
+import { ConnectionConfigError } from '../errors.ts';
+
+export interface Queryable {
+  query<T extends object = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface MigrationClient extends Queryable {
+  /** Runs `fn` in one transaction on this session; commits if it resolves, rolls back if it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+  /** Where it is connected, fit to print (no password). */
+  readonly description: string;
+}
+
+export interface ConnectOptions {
+  /** Seconds to wait for the connection. */
+  connectTimeout?: number;
+}
+
+/**
+ * Connects for migrations. Refuses a PgBouncer transaction-mode URL: the
+ * advisory lock and `CONCURRENTLY` need a session of their own.
+ */
+export async function connectForMigrations(url: string, options: ConnectOptions = {}): Promise<MigrationClient> {
+  const target = parseDatabaseUrl(url);
+  if (target.isPooler) {
+    throw new ConnectionConfigError(
+      `${target.host} is a PgBouncer transaction-mode (pooled) endpoint; migrations need a session of their own. ` +
+        'Use the direct URL (on Neon: the host without "-pooler").',
+    );
+  }
+  return postgresClient(target, options);
+}
+
+async function postgresClient(target: DatabaseTarget, options: ConnectOptions): Promise<MigrationClient> {
+  const { default: postgres } = await import('postgres');
+  const sql = postgres(target.url, {
+    max: 1,
+    ssl: target.ssl,
+    prepare: false,
+    idle_timeout: 0,
+    max_lifetime: null, // never recycle the connection that holds the lock
+    connect_timeout: options.connectTimeout ?? 10,
+    onnotice: () => {},
+    connection: { application_name: 'rag-chat-db migrate' },
+  });
+  const queryable = (runner: postgres.Sql | postgres.TransactionSql): Queryable => ({
+    query: async <T extends object>(text: string, params: unknown[] = []) =>
+      (await runner.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[],
+  });
+  return {
+    ...queryable(sql),
+    transaction: async (fn) => (await sql.begin((tx) => fn(queryable(tx)))) as Awaited<ReturnType<typeof fn>>,
+    close: () => sql.end({ timeout: 5 }),
+    description: target.redacted,
+  };
+}
+
+/** An embedded PGlite database in `dir` (created if missing). */
+export async function openEmbedded(dir: string): Promise<MigrationClient> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db = await PGlite.create(dir);
+  const queryable = (runner: { query: PGliteQuery }): Queryable => ({
+    query: async <T extends object>(text: string, params: unknown[] = []) => (await runner.query<T>(text, params)).rows,
+  });
+  return {
+    ...queryable(db),
+    transaction: (fn) => db.transaction((tx) => fn(queryable(tx))),
+    close: () => db.close(),
+    description: `embedded PGlite database in ${dir}`,
+  };
+}
+
+type PGliteQuery = <T>(text: string, params?: unknown[]) => Promise<{ rows: T[] }>;
