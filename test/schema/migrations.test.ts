@@ -5,15 +5,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
+import { MigrationFailedError } from '../../src/migrate/errors.ts';
 import { readMigrations } from '../../src/migrate/files.ts';
 import { moduleNames } from '../../src/migrate/modules.ts';
 import { linkForeignKeys } from '../../src/schema/link.ts';
-import { dumpCatalog } from '../support/catalog.ts';
+import { dumpCatalog as dumpCatalogOf } from '../../src/migrate/catalog.ts';
 import { useDatabase } from '../support/context.ts';
-import { installModules, type Sql } from '../support/databases.ts';
+import { installModules, queryable, type Sql } from '../support/databases.ts';
 import { insertFeedback, insertMessage, insertSession, insertUser } from '../support/factories.ts';
 
 const allMigrations = moduleNames.flatMap((name) => readMigrations(name));
+const dumpCatalog = (sql: Sql) => dumpCatalogOf(queryable(sql));
 
 async function runInTransaction(sql: Sql, statements: readonly string[]) {
   await sql.begin(async (tx) => {
@@ -88,11 +90,11 @@ describe('the link module', () => {
     await insertSession(t.sql, orphan);
 
     const failure = await installModules(t.url, ['link']).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(Error);
-    const cause = (failure as Error & { cause?: { message?: string; code?: string } }).cause;
-    expect(cause?.code).toBe('23503');
-    expect(cause?.message).toContain('1 user id(s)');
-    expect(cause?.message).toContain(orphan);
+    expect(failure).toBeInstanceOf(MigrationFailedError);
+    expect((failure as MigrationFailedError).sqlState).toBe('23503');
+    expect((failure as Error).message).toContain('1 user id(s)');
+    expect((failure as Error).message).toContain(orphan);
+    expect((failure as Error).message).toContain('Insert those users');
 
     await t.sql`INSERT INTO users (id, email) VALUES (${orphan}, ${`${orphan}@example.test`})`;
     await installModules(t.url, ['link']);

@@ -5,11 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { drizzle } from 'drizzle-orm/postgres-js';
-import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { connectForMigrations, type Queryable } from '../../src/migrate/client.ts';
+import { moduleSource } from '../../src/migrate/files.ts';
+import type { ModuleName } from '../../src/migrate/modules.ts';
+import { applyMigrations } from '../../src/migrate/runner.ts';
 import * as schema from '../../src/schema/index.ts';
-import { migrationsFolder } from '../../src/migrate/files.ts';
-import { migrationsSchema, type ModuleName, modules } from '../../src/migrate/modules.ts';
 
 export type Sql = postgres.Sql;
 export type Db = ReturnType<typeof connectDrizzle>;
@@ -78,19 +79,17 @@ export function connectDrizzle(client: Sql) {
   return drizzle({ client, schema });
 }
 
-/** Applies the modules' migrations in the order given, with drizzle's own migrator. */
+/** Applies the modules' migrations in the order given, with our runner. */
 export async function installModules(url: string, names: readonly ModuleName[]): Promise<void> {
-  const client = connect(url, 1);
+  const client = await connectForMigrations(url);
   try {
-    const db = drizzle({ client });
-    for (const name of names) {
-      await migrate(db, {
-        migrationsFolder: migrationsFolder(name),
-        migrationsTable: modules[name].migrationsTable,
-        migrationsSchema,
-      });
-    }
+    await applyMigrations(client, names.map((name) => moduleSource(name)));
   } finally {
-    await client.end();
+    await client.close();
   }
+}
+
+/** A postgres.js client seen as the runner's Queryable (for dumpCatalog and friends). */
+export function queryable(sql: Sql): Queryable {
+  return { query: async <T extends object>(text: string, params: unknown[] = []) => (await sql.unsafe(text, params as never[])) as unknown as T[] };
 }

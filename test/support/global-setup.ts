@@ -2,7 +2,10 @@
  * Once per run: find a server, migrate a template database with every
  * module, and hand its name to the test files, which clone it.
  */
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import type { TestProject } from 'vitest/node';
+import { packageRoot } from '../../src/migrate/files.ts';
 import { moduleNames } from '../../src/migrate/modules.ts';
 import { createDatabase, databaseName, dropDatabase, dropLeftovers, installModules } from './databases.ts';
 import { findTestServer, redact } from './server.ts';
@@ -17,6 +20,9 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   delete process.env.DATABASE_URL; // nothing in the tests may reach it
+  // The CLI and multi-process tests run the built package: build it from the sources under test.
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: packageRoot, stdio: 'inherit' });
   const server = await findTestServer();
   console.log(`rag-chat-db tests: PostgreSQL from ${server.source} (${redact(server.adminUrl)})`);
 
