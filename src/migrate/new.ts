@@ -43,8 +43,9 @@ interface JournalEntry {
 
 export function slugify(description: string): string {
   return description
-    .toLowerCase()
     .normalize('NFKD')
+    .replace(/\p{Mn}/gu, '') // accents left apart by NFKD: "é" -> "e"
+    .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '')
     .slice(0, 60)
@@ -61,7 +62,7 @@ export async function newMigration(options: NewMigrationOptions): Promise<NewMig
   const projectRequire = createRequire(join(root, 'package.json'));
   let kitRoot: string;
   try {
-    kitRoot = dirname(projectRequire.resolve('drizzle-kit/package.json'));
+    kitRoot = dirname(projectRequire.resolve('drizzle-kit')); // its exports map hides package.json
   } catch {
     throw new MigrationRefusedError(['`new` runs drizzle-kit, which is not installed here: npm install -D drizzle-kit@0.31']);
   }

@@ -1,0 +1,170 @@
+/** The `rag-chat-db` command against real databases: scopes, status, rollback, connections, exit codes. */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, test } from 'vitest';
+import { exitCodes } from '../../src/cli.ts';
+import { cli } from '../support/cli.ts';
+import { connect, createDatabase, databaseName, dropDatabase } from '../support/databases.ts';
+
+const adminUrl = inject('adminUrl');
+const created: string[] = [];
+afterAll(async () => {
+  for (const name of created) await dropDatabase(adminUrl, name);
+});
+
+async function emptyDatabase(): Promise<string> {
+  const name = databaseName(inject('ownerPid'), 'cli');
+  created.push(name);
+  return createDatabase(adminUrl, name);
+}
+
+describe('init', () => {
+  test('--scope chat, then --scope all on a database with data: reports orphaned user ids, then links once they exist', async () => {
+    const url = await emptyDatabase();
+    const env = { DATABASE_URL: url };
+    const chat = await cli(['init', '--scope', 'chat'], { env });
+    expect(chat).toMatchObject({ code: 0 });
+    expect(chat.stdout).toMatch(/applied\s+chat\/0000_init/);
+
+    const sql = connect(url, 1);
+    const orphan = randomUUID();
+    await sql`INSERT INTO chat_sessions (user_id) VALUES (${orphan})`;
+
+    const all = await cli(['init', '--scope', 'all'], { env });
+    expect(all.code).toBe(exitCodes.failed);
+    expect(all.stderr).toContain(`link/0000_users_foreign_keys.sql, statement 1 of 3 failed: cannot link chat to auth: 1 user id(s)`);
+    expect(all.stderr).toContain(orphan);
+    expect(all.stdout).toContain('auth/0000_init'); // auth went in; only the link waits
+
+    await sql`INSERT INTO users (id, email) VALUES (${orphan}, 'found@example.test')`;
+    await sql.end();
+    const again = await cli(['init', '--scope', 'all'], { env });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('applied 1 migration');
+    expect((await cli(['init'], { env })).stdout).toContain('up to date: nothing to apply');
+  });
+
+  test('says how to link auth and chat when both are installed without the link module', async () => {
+    const url = await emptyDatabase();
+    await cli(['init', '--scope', 'auth'], { env: { DATABASE_URL: url } });
+    const chat = await cli(['migrate', '--scope', 'chat'], { env: { DATABASE_URL: url } });
+    expect(chat.stdout).toContain('init --scope all` adds the foreign keys');
+  });
+
+  test('reads DATABASE_URL from ./.env', async () => {
+    const url = await emptyDatabase();
+    const cwd = mkdtempSync(join(tmpdir(), 'rcdb-dotenv-'));
+    writeFileSync(join(cwd, '.env'), `# local settings\nDATABASE_URL=${url}\n`);
+    const result = await cli(['init', '--scope', 'auth'], { cwd });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(url);
+  });
+
+  test('without DATABASE_URL: the embedded PGlite database in ./.rag-chat-db, announced on stderr', { timeout: 60_000 }, async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'rcdb-embedded-'));
+    const first = await cli(['init'], { cwd });
+    expect(first.code).toBe(0);
+    expect(first.stderr).toBe(`rag-chat-db: DATABASE_URL is not set; using the embedded PGlite database in ${join(cwd, '.rag-chat-db')}`);
+    expect(first.stdout).toContain('applied 3 migrations');
+    const state = await cli(['status', '--json'], { cwd });
+    expect(JSON.parse(state.stdout).map((module: { applied: string[] }) => module.applied.length)).toEqual([1, 1, 1]);
+  });
+});
+
+describe('status and rollback', () => {
+  test('status lists applied and pending per module; rollback of a module others need is refused with the command to run', async () => {
+    const url = await emptyDatabase();
+    const env = { DATABASE_URL: url };
+    await cli(['init', '--scope', 'all'], { env });
+
+    const refused = await cli(['rollback', '--module', 'chat', '--all'], { env });
+    expect(refused.code).toBe(exitCodes.refused);
+    expect(refused.stderr).toContain('rag-chat-db rollback --module link --all');
+
+    const link = await cli(['rollback', '--module', 'link'], { env });
+    expect(link.code).toBe(0);
+    expect(link.stdout).toContain('rolled back link/0000_users_foreign_keys');
+
+    const state = await cli(['status'], { env });
+    expect(state.code).toBe(0);
+    expect(state.stdout).toMatch(/auth\s+1\/1\s+0/);
+    expect(state.stdout).toMatch(/link\s+0\/1\s+1/);
+    expect(state.stdout).toContain('pending: link/0000_users_foreign_keys');
+  });
+
+  test('rollback --to keeps the tag applied; an unknown tag is refused', async () => {
+    const url = await emptyDatabase();
+    await cli(['init', '--scope', 'chat'], { env: { DATABASE_URL: url } });
+    const none = await cli(['rollback', '--module', 'chat', '--to', '0000_init'], { env: { DATABASE_URL: url } });
+    expect(none.stdout).toContain('nothing to roll back');
+    const unknown = await cli(['rollback', '--module', 'chat', '--to', '0099_nope'], { env: { DATABASE_URL: url } });
+    expect(unknown.code).toBe(exitCodes.refused);
+    expect(unknown.stderr).toContain('chat/0099_nope is not an applied migration; applied: 0000_init');
+  });
+});
+
+describe('connections', () => {
+  test('a remote host without TLS is refused before connecting, without printing the password', async () => {
+    const result = await cli(['status'], { env: { DATABASE_URL: 'postgres://app:s3cret-pw@db.example.com:5432/chat' } });
+    expect(result.code).toBe(exitCodes.refused);
+    expect(result.stderr).toBe(
+      'rag-chat-db: Refusing to connect to db.example.com without TLS: add sslmode=require (or verify-full) to the database URL.',
+    );
+  });
+
+  test('a pooled (PgBouncer transaction mode) URL is refused for migrations, naming the direct URL', async () => {
+    const result = await cli(['init'], { env: { DATABASE_URL: 'postgres://app:s3cret-pw@ep-cool-1-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require' } });
+    expect(result.code).toBe(exitCodes.refused);
+    expect(result.stderr).toContain('Use the direct URL (on Neon: the host without "-pooler")');
+    expect(result.stderr).not.toContain('s3cret-pw');
+  });
+
+  test('an unreachable server: one line, exit 4, no password, no stack', async () => {
+    const result = await cli(['status'], { env: { DATABASE_URL: 'postgres://app:s3cret-pw@127.0.0.1:9/chat', RAG_CHAT_DB_CONNECT_TIMEOUT: '3' } });
+    expect(result.code).toBe(exitCodes.unreachable);
+    expect(result.stderr.split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('cannot connect to postgres://app:***@127.0.0.1:9/chat');
+    expect(result.stderr).not.toContain('s3cret-pw');
+  });
+});
+
+describe('verify', () => {
+  test('on a scratch database: applies, rolls back and re-applies every migration with the schema matching at each step', async () => {
+    const url = await emptyDatabase();
+    const result = await cli(['verify'], { env: { VERIFY_DATABASE_URL: url } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('ok   roll back chat/0000_init');
+    expect(result.stdout).toContain('verified 3 migrations: every step matched');
+  });
+
+  test('refuses the DATABASE_URL database unless --yes-i-mean-it', async () => {
+    const url = await emptyDatabase();
+    const refused = await cli(['verify'], { env: { VERIFY_DATABASE_URL: url, DATABASE_URL: url } });
+    expect(refused.code).toBe(exitCodes.refused);
+    const forced = await cli(['verify', '--yes-i-mean-it', '--scope', 'auth'], { env: { VERIFY_DATABASE_URL: url, DATABASE_URL: url } });
+    expect(forced.code).toBe(0);
+  });
+});
+
+describe('usage', () => {
+  test.each([
+    [['frobnicate'], 'unknown command "frobnicate"'],
+    [['init', '--scope', 'everything'], '--scope must be one of all, chat, auth'],
+    [['rollback'], '--module must be one of auth, chat, link'],
+    [['rollback', '--module', 'chat', '--steps', '0'], '--steps takes a whole number of at least 1'],
+    [['rollback', '--module', 'chat', '--all', '--steps', '2'], 'give one of --steps, --to and --all'],
+    [['init', '--bogus'], "Unknown option '--bogus'"],
+  ])('%j exits 2: %s', async (args, message) => {
+    const result = await cli(args);
+    expect(result.code).toBe(exitCodes.usage);
+    expect(result.stderr).toContain(message);
+  });
+
+  test.each(['init', 'rollback', 'status', 'verify', 'new', 'lint', 'resolve', 'modules'])('%s --help', async (command) => {
+    const result = await cli([command, '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^Usage: rag-chat-db ${command}`));
+  });
+});

@@ -1,0 +1,132 @@
+/**
+ * The shipped migrations through every door: our runner, `drizzle-kit
+ * migrate`, and the seed's raw SQL workflow (psql), all reaching the same
+ * schema and agreeing on what is applied.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { dumpCatalog } from '../../src/migrate/catalog.ts';
+import { connectForMigrations } from '../../src/migrate/client.ts';
+import { packageRoot, readMigrations } from '../../src/migrate/files.ts';
+import { migrate, rollback, status } from '../../src/migrate/index.ts';
+import { moduleNames } from '../../src/migrate/modules.ts';
+import { connect, createDatabase, databaseName, dropDatabase, queryable, urlOf } from '../support/databases.ts';
+
+const run = promisify(execFile);
+const adminUrl = inject('adminUrl');
+const created: string[] = [];
+let templateCatalog: string[];
+
+async function emptyDatabase(): Promise<string> {
+  const name = databaseName(inject('ownerPid'), 'doors');
+  created.push(name);
+  return createDatabase(adminUrl, name);
+}
+
+async function catalogOf(url: string): Promise<string[]> {
+  const sql = connect(url, 1);
+  try {
+    return await dumpCatalog(queryable(sql));
+  } finally {
+    await sql.end();
+  }
+}
+
+async function withClient<T>(url: string, fn: (client: Awaited<ReturnType<typeof connectForMigrations>>) => Promise<T>) {
+  const client = await connectForMigrations(url);
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+function drizzleKitMigrate(url: string, module: string) {
+  return run(process.execPath, [join(packageRoot, 'node_modules/drizzle-kit/bin.cjs'), 'migrate'], {
+    cwd: packageRoot,
+    env: { ...process.env, DATABASE_URL: url, RAG_CHAT_DB_MODULE: module },
+  });
+}
+
+beforeAll(async () => {
+  templateCatalog = await catalogOf(urlOf(adminUrl, inject('templateDatabase')));
+});
+afterAll(async () => {
+  for (const name of created) await dropDatabase(adminUrl, name);
+});
+
+describe('drizzle-kit compatibility', () => {
+  test('`drizzle-kit migrate` after our runner applies nothing', { timeout: 60_000 }, async () => {
+    const url = await emptyDatabase();
+    await withClient(url, (client) => migrate(client, { scope: 'all' }));
+    for (const module of moduleNames) await drizzleKitMigrate(url, module);
+
+    const states = await withClient(url, (client) => status(client));
+    expect(states.map((state) => [state.source.name, state.applied.length, state.pending.length])).toEqual([
+      ['auth', 1, 0],
+      ['chat', 1, 0],
+      ['link', 1, 0],
+    ]);
+    const sql = connect(url, 1);
+    const [rows] = await sql`SELECT (SELECT count(*) FROM drizzle.__drizzle_migrations_auth) + (SELECT count(*) FROM drizzle.__drizzle_migrations_chat) + (SELECT count(*) FROM drizzle.__drizzle_migrations_link) AS n`;
+    await sql.end();
+    expect(Number(rows!.n)).toBe(3);
+  });
+
+  test('our runner after `drizzle-kit migrate` applies nothing, and sees the same schema', { timeout: 60_000 }, async () => {
+    const url = await emptyDatabase();
+    for (const module of moduleNames) await drizzleKitMigrate(url, module);
+    expect(await withClient(url, (client) => migrate(client, { scope: 'all' }))).toEqual([]);
+    expect(await catalogOf(url)).toEqual(templateCatalog);
+  });
+});
+
+const hasPsql = (() => {
+  try {
+    execFileSync('psql', ['--version']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+test.runIf(hasPsql)('the raw SQL workflow: `psql -v ON_ERROR_STOP=1 -1 -f` on each up file gives the same schema', async () => {
+  const url = await emptyDatabase();
+  for (const module of moduleNames) {
+    for (const migration of readMigrations(module)) {
+      await run('psql', [url, '-q', '-v', 'ON_ERROR_STOP=1', '-1', '-f', join(packageRoot, 'drizzle', module, `${migration.tag}.sql`)]);
+    }
+  }
+  expect(await catalogOf(url)).toEqual(templateCatalog);
+});
+
+test('rolling back every migration one by one returns to each earlier schema, and rollback of one module leaves the others intact', async () => {
+  const url = await emptyDatabase();
+  const catalogs: string[][] = [await catalogOf(url)];
+  await withClient(url, async (client) => {
+    for (const scope of ['auth', 'chat', 'all'] as const) {
+      await migrate(client, { scope });
+      catalogs.push(await catalogOf(url));
+    }
+    expect(catalogs.at(-1)).toEqual(templateCatalog);
+
+    // link first: it depends on the other two.
+    await expect(rollback(client, 'auth', { all: true })).rejects.toThrow('link depends on auth and is installed');
+    await rollback(client, 'link');
+    expect(await catalogOf(url)).toEqual(catalogs[2]);
+    await rollback(client, 'chat');
+    expect(await catalogOf(url)).toEqual(catalogs[1]);
+    await rollback(client, 'auth');
+    expect(await catalogOf(url)).toEqual(catalogs[0]);
+
+    // Rolling back chat alone keeps auth (and its rows).
+    await migrate(client, { scope: 'all' });
+    await client.query(`INSERT INTO users (email) VALUES ('kept@example.test')`);
+    await rollback(client, 'link');
+    await rollback(client, 'chat');
+    const [kept] = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM users');
+    expect(kept!.n).toBe(1);
+  });
+});

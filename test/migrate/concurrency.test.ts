@@ -1,0 +1,96 @@
+/**
+ * Several deploys migrating at once, as separate processes: exactly one
+ * applies, the others wait for the lock, then find nothing to do.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, inject, test } from 'vitest';
+import { dumpCatalog } from '../../src/migrate/catalog.ts';
+import { packageRoot } from '../../src/migrate/files.ts';
+import { moduleNames, modules } from '../../src/migrate/modules.ts';
+import { connect, createDatabase, databaseName, dropDatabase, queryable, urlOf } from '../support/databases.ts';
+import { writeMigrationSet } from '../support/migration-sets.ts';
+
+const run = promisify(execFile);
+const bin = join(packageRoot, 'dist', 'bin.js');
+const adminUrl = inject('adminUrl');
+
+async function withEmptyDatabase(fn: (url: string) => Promise<void>) {
+  const name = databaseName(inject('ownerPid'), 'race');
+  const url = await createDatabase(adminUrl, name);
+  try {
+    await fn(url);
+  } finally {
+    await dropDatabase(adminUrl, name);
+  }
+}
+
+async function catalogOf(url: string): Promise<string[]> {
+  const sql = connect(url, 1);
+  try {
+    return await dumpCatalog(queryable(sql));
+  } finally {
+    await sql.end();
+  }
+}
+
+describe.each([2, 5])('%i `init --scope all` processes at once', (count) => {
+  test('one applies, the others wait and apply nothing; one journal row per file; the schema of a single run', { timeout: 60_000 }, async () => {
+    await withEmptyDatabase(async (url) => {
+      const runs = await Promise.all(
+        Array.from({ length: count }, () =>
+          run(process.execPath, [bin, 'init', '--scope', 'all'], { env: { ...process.env, DATABASE_URL: url } }),
+        ),
+      );
+      const outputs = runs.map((result) => result.stdout);
+      expect(outputs.filter((out) => out.includes('applied 3 migrations'))).toHaveLength(1);
+      expect(outputs.filter((out) => out.includes('up to date: nothing to apply'))).toHaveLength(count - 1);
+
+      const sql = connect(url, 1);
+      try {
+        for (const name of moduleNames) {
+          const rows = await sql`SELECT count(*)::int AS n FROM drizzle.${sql(modules[name].migrationsTable)}`;
+          expect(rows[0]!.n, name).toBe(1);
+        }
+      } finally {
+        await sql.end();
+      }
+      expect(await catalogOf(url)).toEqual(await catalogOf(urlOf(adminUrl, inject('templateDatabase'))));
+    });
+  });
+});
+
+test('five processes on a CREATE INDEX CONCURRENTLY migration: no deadlock, one run, a valid index', { timeout: 60_000 }, async () => {
+  const set = writeMigrationSet([
+    {
+      tag: '0000_table',
+      // The sleep keeps the first runner busy so the others are surely polling the lock while the index builds.
+      up: 'CREATE TABLE raced (v int)\n--> statement-breakpoint\nINSERT INTO raced SELECT generate_series(1, 10000)\n--> statement-breakpoint\nSELECT pg_sleep(0.3)',
+      down: 'DROP TABLE raced',
+    },
+    {
+      tag: '0001_index',
+      up: '-- rag-chat-db: no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS raced_v_idx ON raced (v)',
+      down: '-- rag-chat-db: no-transaction\nDROP INDEX CONCURRENTLY IF EXISTS raced_v_idx',
+    },
+  ]);
+  await withEmptyDatabase(async (url) => {
+    const script = join(packageRoot, 'test', 'support', 'migrate-process.mjs');
+    const runs = await Promise.all(
+      Array.from({ length: 5 }, () => run(process.execPath, [script, url, JSON.stringify(set)], { timeout: 50_000 })),
+    );
+    const applied = runs.map((result) => JSON.parse(result.stdout) as string[]);
+    expect(applied.filter((tags) => tags.length > 0)).toEqual([['0000_table', '0001_index']]);
+
+    const sql = connect(url, 1);
+    try {
+      const [index] = await sql`SELECT indisvalid FROM pg_index WHERE indexrelid = 'raced_v_idx'::regclass`;
+      expect(index!.indisvalid).toBe(true);
+      const [rows] = await sql`SELECT count(*)::int AS n FROM drizzle.${sql(set.migrationsTable)}`;
+      expect(rows!.n).toBe(2);
+    } finally {
+      await sql.end();
+    }
+  });
+});
