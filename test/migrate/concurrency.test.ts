@@ -2,13 +2,17 @@
  * Several deploys migrating at once, as separate processes: exactly one
  * applies, the others wait for the lock, then find nothing to do.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { describe, expect, inject, test } from 'vitest';
 import { dumpCatalog } from '../../src/migrate/catalog.ts';
+import { connectForMigrations } from '../../src/migrate/client.ts';
+import { MigrationRefusedError } from '../../src/migrate/errors.ts';
 import { packageRoot } from '../../src/migrate/files.ts';
 import { moduleNames, modules } from '../../src/migrate/modules.ts';
+import { applyMigrations, resolveIncomplete } from '../../src/migrate/runner.ts';
 import { connect, createDatabase, databaseName, dropDatabase, queryable, urlOf } from '../support/databases.ts';
 import { writeMigrationSet } from '../support/migration-sets.ts';
 
@@ -90,6 +94,48 @@ test('five processes on a CREATE INDEX CONCURRENTLY migration: no deadlock, one 
       const [rows] = await sql`SELECT count(*)::int AS n FROM drizzle.${sql(set.migrationsTable)}`;
       expect(rows!.n).toBe(2);
     } finally {
+      await sql.end();
+    }
+  });
+});
+
+test('a runner killed inside a no-transaction file: the next run refuses, naming the statement, until resolved', { timeout: 60_000 }, async () => {
+  const set = writeMigrationSet([
+    { tag: '0000_table', up: 'CREATE TABLE killed (v int)', down: 'DROP TABLE killed' },
+    {
+      tag: '0001_slow',
+      up: '-- rag-chat-db: no-transaction\nSELECT pg_sleep(1)\n--> statement-breakpoint\nCREATE INDEX CONCURRENTLY IF NOT EXISTS killed_v_idx ON killed (v)',
+      down: '-- rag-chat-db: no-transaction\nDROP INDEX CONCURRENTLY IF EXISTS killed_v_idx',
+    },
+  ]);
+  await withEmptyDatabase(async (url) => {
+    const script = join(packageRoot, 'test', 'support', 'migrate-process.mjs');
+    const child = spawn(process.execPath, [script, url, JSON.stringify(set)], { stdio: 'ignore' });
+    const sql = connect(url, 1);
+    try {
+      // Wait until it is inside the slow statement, then kill it without warning.
+      for (let i = 0; i < 200; i++) {
+        const rows = await sql`SELECT statement_index FROM drizzle.rag_chat_db_incomplete WHERE tag = '0001_slow'`.catch(() => []);
+        if (rows[0]?.statement_index === 1) break;
+        await sleep(25);
+      }
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+
+      const client = await connectForMigrations(url);
+      try {
+        const refused = await applyMigrations(client, [set]).catch((error: unknown) => error);
+        expect(refused).toBeInstanceOf(MigrationRefusedError);
+        expect((refused as Error).message).toContain('0001_slow.sql was interrupted at statement 1 of 2');
+        await resolveIncomplete(client, set, '0001_slow', 'retry');
+        expect((await applyMigrations(client, [set])).map((step) => step.tag)).toEqual(['0001_slow']);
+      } finally {
+        await client.close();
+      }
+      const [index] = await sql`SELECT indisvalid FROM pg_index WHERE indexrelid = 'killed_v_idx'::regclass`;
+      expect(index!.indisvalid).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
       await sql.end();
     }
   });
