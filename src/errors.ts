@@ -19,3 +19,55 @@ export class ConnectionConfigError extends RagChatDbError {
     super('CONNECTION_CONFIG', message, options);
   }
 }
+
+export interface ValidationIssue {
+  path: PropertyKey[];
+  message: string;
+  code?: string;
+}
+
+/** Input that fails the zod schemas (or a database check). `issues` says what and where. Nothing was written. */
+export class ValidationError extends RagChatDbError {
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(issues: readonly ValidationIssue[], options?: ErrorOptions) {
+    const summary = issues
+      .slice(0, 3)
+      .map((issue) => `${issue.path.length ? `${issue.path.map(String).join('.')}: ` : ''}${issue.message}`)
+      .join('; ');
+    super('VALIDATION', `Invalid input: ${summary}${issues.length > 3 ? ` (and ${issues.length - 3} more)` : ''}`, options);
+    this.issues = issues;
+  }
+}
+
+/** The row does not exist, or belongs to another user (the two are never told apart). */
+export class NotFoundError extends RagChatDbError {
+  constructor(readonly entity: string, options?: ErrorOptions) {
+    super('NOT_FOUND', `${entity} not found`, options);
+  }
+}
+
+/** A unique value is taken (an email, a citation number within a message, ...). */
+export class ConflictError extends RagChatDbError {
+  constructor(message: string, readonly constraint?: string, options?: ErrorOptions) {
+    super('CONFLICT', message, options);
+  }
+}
+
+/**
+ * Any other database failure. `cause` is the driver's error (SQLSTATE in
+ * `sqlState`); the message never contains bound parameters. `retryable`
+ * says whether running the same call again is safe and may succeed:
+ * serialization failures, deadlocks, lock timeouts and lost connections
+ * before the call could have committed.
+ */
+export class DatabaseError extends RagChatDbError {
+  constructor(
+    message: string,
+    readonly sqlState: string | undefined,
+    readonly retryable: boolean,
+    options?: ErrorOptions,
+  ) {
+    super('DATABASE', message, options);
+  }
+}

@@ -1,12 +1,14 @@
 /**
  * rag-chat-db: Postgres persistence for RAG chatbots.
  *
- *   import { messages, insertMessageSchema, modules } from 'rag-chat-db';
+ *   import { createDb, addMessage, getConversationWithCitations } from 'rag-chat-db';
  *
- * The schema and the validators are also published on their own, as
- * `rag-chat-db/schema` and `rag-chat-db/validators`.
+ * The schema, the validators and the migration engine are also published on
+ * their own: `rag-chat-db/schema`, `rag-chat-db/validators`, `rag-chat-db/migrate`.
  */
+export * from './connection/create-db.ts';
+export { type DatabaseTarget, parseDatabaseUrl, redactUrl } from './connection/database-url.ts';
+export * from './errors.ts';
+export * from './queries/index.ts';
 export * from './schema/index.ts';
 export * from './validators/index.ts';
-export { type ModuleInfo, type ModuleName, isModuleName, migrationsSchema, moduleNames, modules } from './migrate/modules.ts';
-export { type MigrationFile, packageRoot, readMigrations } from './migrate/files.ts';

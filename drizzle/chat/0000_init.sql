@@ -23,7 +23,7 @@ CREATE TABLE "message_citations" (
 	"snippet" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "message_citations_message_id_citation_index_key" UNIQUE("message_id","citation_index"),
-	CONSTRAINT "message_citations_citation_index_check" CHECK ("message_citations"."citation_index" >= 0),
+	CONSTRAINT "message_citations_citation_index_check" CHECK ("message_citations"."citation_index" >= 1),
 	CONSTRAINT "message_citations_score_check" CHECK ("message_citations"."score" > '-Infinity'::float8 AND "message_citations"."score" < 'Infinity'::float8)
 );
 --> statement-breakpoint

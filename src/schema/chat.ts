@@ -112,7 +112,7 @@ export const messageCitations = pgTable(
     unique('message_citations_message_id_citation_index_key').on(t.messageId, t.citationIndex),
     // Which answers cited a document or chunk (re-indexing, source analytics).
     index('message_citations_document_id_chunk_id_idx').on(t.documentId, t.chunkId),
-    check('message_citations_citation_index_check', sql`${t.citationIndex} >= 0`),
+    check('message_citations_citation_index_check', sql`${t.citationIndex} >= 1`),
     // NaN sorts above 'Infinity' in Postgres, so this also rejects NaN.
     check(
       'message_citations_score_check',

@@ -1,11 +1,12 @@
 /**
- * What every text and JSON input must satisfy to be stored and read back
- * unchanged: Postgres `text` and `jsonb` cannot hold a NUL character, and a
- * lone UTF-16 surrogate has no UTF-8 encoding (the driver would replace it).
+ * What every input must satisfy to be stored and read back unchanged:
+ * Postgres `text` and `jsonb` cannot hold a NUL character (it would fail
+ * inside the driver with an obscure error), and a lone UTF-16 surrogate has
+ * no UTF-8 encoding (the driver would silently replace it).
  */
 import { z } from 'zod';
 
-/** Upper bounds on input sizes, in UTF-16 code units (JavaScript string length). */
+/** Upper bounds on input sizes, in UTF-16 code units (JavaScript string length). Change them with `setLimits`. */
 export const limits = {
   email: 320,
   shortText: 200,
@@ -17,25 +18,57 @@ export const limits = {
   snippet: 10_000,
   profileText: 2_000,
   comment: 5_000,
+  /** Citations on one message. */
+  citations: 100,
   /** Nesting depth of metadata objects. */
   jsonDepth: 32,
-} as const;
+  /** Size of a metadata object, as JSON text. */
+  jsonBytes: 64 * 1024,
+  /** Rows in one page of a list. */
+  page: 500,
+};
+export type Limits = typeof limits;
+
+/** Raises or lowers the input limits for this process (for example `setLimits({ content: 400_000 })`). */
+export function setLimits(changes: Partial<Limits>): void {
+  for (const [key, value] of Object.entries(changes)) {
+    if (!(key in limits) || !Number.isInteger(value) || (value as number) < 1) {
+      throw new TypeError(`setLimits: ${key} must be a known limit and a positive whole number`);
+    }
+    limits[key as keyof Limits] = value as number;
+  }
+}
 
 export function isStorableText(value: string): boolean {
   return !value.includes('\u0000') && value.isWellFormed();
 }
 
-const storableMessage = 'must not contain NUL characters or unpaired UTF-16 surrogates';
+const storableMessage = 'must not contain NUL characters (Postgres cannot store them) or unpaired UTF-16 surrogates';
 
 /** A string schema narrowed to text Postgres stores unchanged. */
 export function storableText<T extends z.ZodType<string>>(schema: T): T {
   return schema.refine(isStorableText, storableMessage) as T;
 }
 
+/** A string of at most `limits[key]` characters, read when parsing so `setLimits` applies. */
+export function boundedText(key: keyof Limits, options: { min?: number } = {}) {
+  return storableText(
+    z.string().superRefine((value, ctx) => {
+      if (options.min !== undefined && value.length < options.min) {
+        ctx.addIssue({ code: 'too_small', origin: 'string', minimum: options.min, inclusive: true, input: value, message: 'must not be empty' });
+      }
+      if (value.length > limits[key]) {
+        ctx.addIssue({ code: 'too_big', origin: 'string', maximum: limits[key], inclusive: true, input: value, message: `must be at most ${limits[key]} characters` });
+      }
+    }),
+  );
+}
+
 /** True for JSON whose keys and strings are storable text, nested at most `limits.jsonDepth` deep. */
 export function isStorableJson(value: unknown, depth = 0): boolean {
   if (depth > limits.jsonDepth) return false;
   if (typeof value === 'string') return isStorableText(value);
+  if (typeof value === 'number') return Number.isFinite(value);
   if (Array.isArray(value)) return value.every((item) => isStorableJson(item, depth + 1));
   if (value !== null && typeof value === 'object') {
     return Object.entries(value).every(([key, item]) => isStorableText(key) && isStorableJson(item, depth + 1));
@@ -43,7 +76,31 @@ export function isStorableJson(value: unknown, depth = 0): boolean {
   return true;
 }
 
-/** A JSON object (never an array or a scalar), as the `metadata` and `extras` columns hold. */
+/** A JSON object (never an array or a scalar), as the `metadata` and `extras` columns hold, of bounded depth and size. */
 export const jsonObjectSchema = z
   .record(z.string(), z.json())
-  .refine(isStorableJson, `must be nested at most ${limits.jsonDepth} deep and ${storableMessage}`);
+  .refine(isStorableJson, { error: () => `must be nested at most ${limits.jsonDepth} deep and ${storableMessage}` })
+  .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= limits.jsonBytes, {
+    error: () => `must be at most ${limits.jsonBytes} bytes as JSON`,
+  });
+
+/** A metadata patch: like a JSON object, where a `null` value removes the key. */
+export const jsonPatchSchema = jsonObjectSchema;
+
+/** A uuid in its canonical 8-4-4-4-12 form (any version, as Postgres accepts). */
+export const idSchema = z.guid({ message: 'must be a uuid' });
+
+/** Rows per page: 1 to `limits.page`. */
+export const pageSizeSchema = z
+  .number()
+  .int()
+  .min(1)
+  .superRefine((value, ctx) => {
+    if (value > limits.page) ctx.addIssue({ code: 'too_big', origin: 'number', maximum: limits.page, inclusive: true, input: value, message: `must be at most ${limits.page}` });
+  });
+
+/** An opaque keyset cursor returned by a previous page. */
+export const cursorSchema = z.string().min(1).max(200);
+
+/** A moment: a Date, or an ISO 8601 string (as JSON APIs send). */
+export const instantSchema = z.union([z.date(), z.iso.datetime({ offset: true })]).transform((value) => new Date(value));

@@ -5,3 +5,4 @@ export * from './sessions.ts';
 export * from './messages.ts';
 export * from './citations.ts';
 export * from './feedback.ts';
+export * from './lifecycle.ts';

@@ -1,13 +1,11 @@
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod';
 import type { z } from 'zod';
 import { languageTagPattern, userProfiles } from '../schema/auth.ts';
-import { jsonObjectSchema, limits, storableText } from './common.ts';
-
-const profileText = (schema: z.ZodString) => storableText(schema.max(limits.profileText));
+import { boundedText, jsonObjectSchema } from './common.ts';
 
 const refinements = {
-  softwareBackground: profileText,
-  hardwareBackground: profileText,
+  softwareBackground: () => boundedText('profileText'),
+  hardwareBackground: () => boundedText('profileText'),
   preferredLanguage: (schema: z.ZodString) =>
     schema.regex(new RegExp(languageTagPattern), 'must be a BCP-47 language tag such as en, ur or pt-BR'),
   extras: () => jsonObjectSchema,
@@ -16,3 +14,17 @@ const refinements = {
 export const insertProfileSchema = createInsertSchema(userProfiles, refinements);
 export const updateProfileSchema = createUpdateSchema(userProfiles, refinements);
 export const selectProfileSchema = createSelectSchema(userProfiles);
+
+/** Creates the profile or changes the fields given; fields left out keep their value, `null` clears one. */
+export const upsertProfileInput = updateProfileSchema
+  .pick({
+    softwareBackground: true,
+    hardwareBackground: true,
+    experienceLevel: true,
+    preferredLanguage: true,
+    onboardingCompletedAt: true,
+    extras: true,
+  })
+  .extend({ userId: insertProfileSchema.shape.userId })
+  .strict();
+export type UpsertProfileInput = z.input<typeof upsertProfileInput>;

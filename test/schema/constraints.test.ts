@@ -100,7 +100,7 @@ describe('chat rows', () => {
       ...uniqueViolation,
       constraint_name: 'message_citations_message_id_citation_index_key',
     });
-    await expect(insertCitation(t.sql, first, -1)).rejects.toMatchObject(checkViolation);
+    await expect(insertCitation(t.sql, first, 0)).rejects.toMatchObject(checkViolation);
   });
 
   test.each(['NaN', 'Infinity', '-Infinity'])('citation scores reject %s and accept any finite number', async (score) => {

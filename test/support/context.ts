@@ -7,6 +7,7 @@
  *   const t = useDatabase({ modules: ['chat'] });
  */
 import { afterAll, beforeAll, inject } from 'vitest';
+import { closeDb, createDb, type PostgresDatabase } from '../../src/connection/create-db.ts';
 import type { ModuleName } from '../../src/migrate/modules.ts';
 import {
   connect,
@@ -26,10 +27,15 @@ export interface TestDatabase {
   readonly sql: Sql;
   /** drizzle with the full schema, on a client of its own (drizzle replaces its client's date parsers). */
   readonly db: Db;
+  /** The library's own handle, from createDb, as an application would open it. */
+  readonly api: PostgresDatabase;
+  /** Runs `fn` and counts the queries it sent to the server (round trips). */
+  countQueries<T>(fn: () => Promise<T>): Promise<{ result: T; queries: number }>;
 }
 
 export function useDatabase(options: { modules?: readonly ModuleName[] } = {}): TestDatabase {
-  let current: { name: string; url: string; sql: Sql; db: Db; drizzleClient: Sql } | undefined;
+  let current: { name: string; url: string; sql: Sql; db: Db; drizzleClient: Sql; api: PostgresDatabase } | undefined;
+  let sent = 0;
   const adminUrl = inject('adminUrl');
 
   beforeAll(async () => {
@@ -42,12 +48,13 @@ export function useDatabase(options: { modules?: readonly ModuleName[] } = {}): 
       url = await createDatabase(adminUrl, name, inject('templateDatabase'));
     }
     const drizzleClient = connect(url);
-    current = { name, url, sql: connect(url), db: connectDrizzle(drizzleClient), drizzleClient };
+    const api = createDb({ url, max: 4, onQuery: () => sent++ });
+    current = { name, url, sql: connect(url), db: connectDrizzle(drizzleClient), drizzleClient, api };
   });
 
   afterAll(async () => {
     if (!current) return;
-    await Promise.all([current.sql.end(), current.drizzleClient.end()]);
+    await Promise.all([current.sql.end(), current.drizzleClient.end(), closeDb(current.api)]);
     await dropDatabase(adminUrl, current.name);
   });
 
@@ -67,6 +74,14 @@ export function useDatabase(options: { modules?: readonly ModuleName[] } = {}): 
     },
     get db() {
       return get().db;
+    },
+    get api() {
+      return get().api;
+    },
+    async countQueries(fn) {
+      const before = sent;
+      const result = await fn();
+      return { result, queries: sent - before };
     },
   };
 }

@@ -1,0 +1,99 @@
+/**
+ * Opening a database for the query helpers:
+ *
+ *   const db = createDb();                  // $DATABASE_URL, postgres.js
+ *   const db = await connectDb();           // the same, after waiting out a Neon cold start
+ *   const db = await createEmbeddedDb();    // PGlite in ./.rag-chat-db
+ *   await closeDb(db);
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite, type PgliteDatabase } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import { ConnectionConfigError, DatabaseError } from '../errors.ts';
+import { toLibraryError } from '../queries/errors.ts';
+import * as schema from '../schema/index.ts';
+import { parseDatabaseUrl } from './database-url.ts';
+
+export type Schema = typeof schema;
+export type PostgresDatabase = PostgresJsDatabase<Schema> & { $client: postgres.Sql };
+export type EmbeddedDatabase = PgliteDatabase<Schema> & { $client: PGlite };
+
+export interface CreateDbOptions {
+  /** A postgres:// URL; `DATABASE_URL` by default. Non-local hosts need sslmode=require or stronger. */
+  url?: string;
+  /** Pool size (10). */
+  max?: number;
+  /** Seconds to wait for a connection (10). */
+  connectTimeout?: number;
+  /** Seconds before an idle connection is closed (20; Neon closes idle ones itself after 5 minutes). */
+  idleTimeout?: number;
+  /** Prepared statements (true); always off behind PgBouncer transaction mode (a Neon `-pooler` host). */
+  prepare?: boolean;
+  /** Shown in pg_stat_activity ("rag-chat-db"). */
+  applicationName?: string;
+  /** Called with the SQL text of every query sent (never its parameters): for tracing and counting round trips. */
+  onQuery?: (sql: string) => void;
+}
+
+export function createDb(options: CreateDbOptions = {}): PostgresDatabase {
+  const url = options.url ?? process.env.DATABASE_URL;
+  if (!url) throw new ConnectionConfigError('No database URL: pass { url } or set DATABASE_URL.');
+  const target = parseDatabaseUrl(url);
+  const onQuery = options.onQuery;
+  const client = postgres(target.url, {
+    ssl: target.ssl,
+    max: options.max ?? 10,
+    prepare: target.isPooler ? false : (options.prepare ?? true),
+    connect_timeout: options.connectTimeout ?? 10,
+    idle_timeout: options.idleTimeout ?? 20,
+    onnotice: () => {},
+    // postgres.js would spend a round trip on every new connection reading array types; no helper binds arrays.
+    fetch_types: false,
+    connection: { application_name: options.applicationName ?? 'rag-chat-db' },
+    ...(onQuery ? { debug: (_connection: number, query: string) => onQuery(query) } : {}),
+  });
+  return drizzlePostgres({ client, schema }) as PostgresDatabase;
+}
+
+export interface ConnectDbOptions extends CreateDbOptions {
+  /** Attempts while the server is unreachable or waking from suspend (4). */
+  attempts?: number;
+}
+
+/**
+ * createDb, then a first query, retried with backoff while the server cannot
+ * be reached: a suspended Neon endpoint takes a second or two to wake.
+ */
+export async function connectDb(options: ConnectDbOptions = {}): Promise<PostgresDatabase> {
+  const db = createDb(options);
+  const attempts = options.attempts ?? 4;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.$client`SELECT 1`;
+      return db;
+    } catch (error) {
+      const mappedError = toLibraryError(error);
+      const retryable = mappedError instanceof DatabaseError && mappedError.retryable;
+      if (!retryable || attempt >= attempts) {
+        await db.$client.end({ timeout: 1 }).catch(() => {});
+        throw mappedError;
+      }
+      await sleep(250 * 2 ** (attempt - 1));
+    }
+  }
+}
+
+/** PGlite in `dir` (`./.rag-chat-db` by default; `memory://` for a throwaway one). Install the schema with the CLI's init or migrate(). */
+export async function createEmbeddedDb(dir = '.rag-chat-db'): Promise<EmbeddedDatabase> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const client = await PGlite.create(dir);
+  return drizzlePglite({ client, schema }) as EmbeddedDatabase;
+}
+
+export async function closeDb(db: PostgresDatabase | EmbeddedDatabase): Promise<void> {
+  const client = db.$client as { end?: (options?: { timeout?: number }) => Promise<void>; close?: () => Promise<void> };
+  if (typeof client.end === 'function') await client.end({ timeout: 5 });
+  else await client.close?.();
+}

@@ -1,0 +1,10 @@
+export * from './citations.ts';
+export * from './conversation.ts';
+export { toLibraryError } from './errors.ts';
+export { type Executor, type MessageRow, type MessageWithCitations } from './executor.ts';
+export * from './feedback.ts';
+export * from './lifecycle.ts';
+export * from './messages.ts';
+export * from './profiles.ts';
+export * from './sessions.ts';
+export * from './users.ts';

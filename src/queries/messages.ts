@@ -1,0 +1,288 @@
+/**
+ * Messages, seen through the acting user (another user's message is "not
+ * found"). Every helper is one statement, so one round trip and atomic on
+ * its own; addMessages is one statement per chunk, in one transaction.
+ */
+import { randomUUID } from 'node:crypto';
+import { type SQL, sql } from 'drizzle-orm';
+import { NotFoundError } from '../errors.ts';
+import { searchConfig } from '../schema/chat.ts';
+import type { CitationInput } from '../validators/citations.ts';
+import { type MessageRefInput, messageRefInput } from '../validators/citations.ts';
+import {
+  type AddMessageInput,
+  type AddMessagesInput,
+  addMessageInput,
+  addMessagesInput,
+  type CountUserMessagesSinceInput,
+  countUserMessagesSinceInput,
+  type DeleteMessagesAfterInput,
+  deleteMessagesAfterInput,
+  type MergeMessageMetadataInput,
+  mergeMessageMetadataInput,
+  type SearchMessagesInput,
+  searchMessagesInput,
+} from '../validators/messages.ts';
+import {
+  type Executor,
+  hydrateCitation,
+  hydrateMessage,
+  type Json,
+  type MessageRow,
+  type MessageWithCitations,
+  parseInput,
+  queryRows,
+} from './executor.ts';
+import { citationJson, citationsOf, mergeJson, messageJson } from './json.ts';
+
+const config = sql.raw(`'${searchConfig}'::regconfig`);
+
+type CitationRecord = Omit<CitationInput, 'citationIndex'> & { citationIndex: number };
+
+/** Citations as the JSON that jsonb_to_recordset reads (snake_case keys, nulls explicit). */
+function citationRecords(citations: readonly CitationRecord[], messageId?: string) {
+  return citations.map((c) => ({
+    ...(messageId ? { message_id: messageId } : {}),
+    document_id: c.documentId,
+    chunk_id: c.chunkId ?? null,
+    score: c.score ?? null,
+    citation_index: c.citationIndex,
+    title: c.title ?? null,
+    url: c.url ?? null,
+    snippet: c.snippet ?? null,
+  }));
+}
+
+const citationColumns = sql.raw(
+  'document_id text, chunk_id text, score float8, citation_index int, title text, url text, snippet text',
+);
+
+function toMessageWithCitations(row: Json<MessageRow> & { citations: Json<MessageWithCitations['citations'][number]>[] }) {
+  return { ...hydrateMessage(row), citations: row.citations.map(hydrateCitation) };
+}
+
+/**
+ * Writes one message with its citations and touches the session's
+ * updated_at and last_message_at: one INSERT ... INSERT ... UPDATE statement,
+ * one round trip, all or nothing. NotFoundError if the session is not the user's.
+ */
+export async function addMessage(db: Executor, input: AddMessageInput): Promise<MessageWithCitations> {
+  const m = parseInput(addMessageInput, input);
+  const [row] = await queryRows<{ message: Parameters<typeof toMessageWithCitations>[0] }>(
+    db,
+    sql`
+      WITH message AS (
+        INSERT INTO messages (session_id, role, content, selected_text, metadata)
+        SELECT s.id, ${m.role}, ${m.content}, ${m.selectedText ?? null}, ${JSON.stringify(m.metadata ?? {})}::jsonb
+        FROM chat_sessions s
+        WHERE s.id = ${m.sessionId} AND s.user_id = ${m.userId}
+        RETURNING *
+      ), citation AS (
+        INSERT INTO message_citations (message_id, document_id, chunk_id, score, citation_index, title, url, snippet)
+        SELECT message.id, c.document_id, c.chunk_id, c.score, c.citation_index, c.title, c.url, c.snippet
+        FROM message, jsonb_to_recordset(${JSON.stringify(citationRecords(m.citations))}::jsonb) AS c(${citationColumns})
+        RETURNING *
+      ), touched AS (
+        UPDATE chat_sessions s
+        SET updated_at = now(), last_message_at = greatest(s.last_message_at, message.created_at)
+        FROM message
+        WHERE s.id = message.session_id
+      )
+      SELECT json_build_object(
+        'id', message.id, 'sessionId', message.session_id, 'role', message.role, 'content', message.content,
+        'selectedText', message.selected_text, 'metadata', message.metadata, 'createdAt', message.created_at,
+        'citations', (SELECT coalesce(json_agg(${citationJson('citation')} ORDER BY citation.citation_index), '[]'::json) FROM citation)
+      ) AS message
+      FROM message`,
+    'session',
+  );
+  if (!row) throw new NotFoundError('session');
+  return toMessageWithCitations(row.message);
+}
+
+/** Messages per statement in addMessages: each chunk is a handful of parameters, whatever its size. */
+export const addMessagesChunkSize = 2_000;
+
+/**
+ * Imports many messages into one session, in order, with their citations.
+ * Rows travel as one JSON parameter per chunk (so Postgres's 65,535
+ * bind-parameter limit never applies), one statement per chunk, all chunks
+ * in one transaction. Messages without `createdAt` get increasing times.
+ */
+export async function addMessages(db: Executor, input: AddMessagesInput): Promise<{ ids: string[] }> {
+  const { sessionId, userId, messages } = parseInput(addMessagesInput, input);
+  const rows = messages.map((message) => ({ ...message, id: randomUUID() }));
+  const chunks: (typeof rows)[] = [];
+  for (let start = 0; start < rows.length; start += addMessagesChunkSize) chunks.push(rows.slice(start, start + addMessagesChunkSize));
+
+  const insertChunk = async (tx: Executor, chunk: typeof rows, after: string | null) => {
+    const messageRecords = chunk.map((message) => ({
+      id: message.id,
+      role: message.role,
+      content: message.content,
+      selected_text: message.selectedText ?? null,
+      metadata: message.metadata ?? {},
+      created_at: message.createdAt?.toISOString() ?? null,
+    }));
+    const citationRows = chunk.flatMap((message) => citationRecords(message.citations, message.id));
+    const [result] = await queryRows<{ owned: boolean; last: string | null }>(
+      tx,
+      sql`
+        WITH owner AS (
+          SELECT id FROM chat_sessions WHERE id = ${sessionId} AND user_id = ${userId}
+        ), input AS (
+          SELECT * FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(messageRecords)}::jsonb)
+              AS (id uuid, role text, content text, selected_text text, metadata jsonb, created_at timestamptz))
+            WITH ORDINALITY AS m(id, role, content, selected_text, metadata, created_at, ord)
+        ), inserted AS (
+          INSERT INTO messages (id, session_id, role, content, selected_text, metadata, created_at)
+          SELECT m.id, owner.id, m.role, m.content, m.selected_text, m.metadata,
+                 coalesce(m.created_at, greatest(clock_timestamp(), ${after}::timestamptz) + m.ord * interval '1 microsecond')
+          FROM owner, input m
+          ORDER BY m.ord
+          RETURNING created_at
+        ), citation AS (
+          INSERT INTO message_citations (message_id, document_id, chunk_id, score, citation_index, title, url, snippet)
+          SELECT c.message_id, c.document_id, c.chunk_id, c.score, c.citation_index, c.title, c.url, c.snippet
+          FROM jsonb_to_recordset(${JSON.stringify(citationRows)}::jsonb) AS c(message_id uuid, ${citationColumns})
+          WHERE EXISTS (SELECT 1 FROM owner)
+        ), touched AS (
+          UPDATE chat_sessions s
+          SET updated_at = now(), last_message_at = greatest(s.last_message_at, (SELECT max(created_at) FROM inserted))
+          FROM owner
+          WHERE s.id = owner.id
+        )
+        SELECT EXISTS (SELECT 1 FROM owner) AS owned, to_json((SELECT max(created_at) FROM inserted)) #>> '{}' AS last`,
+      'session',
+    );
+    if (!result?.owned) throw new NotFoundError('session');
+    return result.last;
+  };
+
+  if (chunks.length === 1) await insertChunk(db, chunks[0]!, null);
+  else {
+    await db.transaction(async (tx) => {
+      let after: string | null = null;
+      for (const chunk of chunks) after = await insertChunk(tx, chunk, after);
+    });
+  }
+  return { ids: rows.map((row) => row.id) };
+}
+
+/** NotFoundError if the message does not exist or is in another user's session. */
+export async function getMessage(db: Executor, input: MessageRefInput): Promise<MessageWithCitations> {
+  const { messageId, userId } = parseInput(messageRefInput, input);
+  const [row] = await queryRows<{ message: Parameters<typeof toMessageWithCitations>[0] }>(
+    db,
+    sql`
+      SELECT json_build_object(
+        'id', m.id, 'sessionId', m.session_id, 'role', m.role, 'content', m.content, 'selectedText', m.selected_text,
+        'metadata', m.metadata, 'createdAt', m.created_at, 'citations', ${citationsOf('m')}
+      ) AS message
+      FROM messages m JOIN chat_sessions s ON s.id = m.session_id
+      WHERE m.id = ${messageId} AND s.user_id = ${userId}`,
+    'message',
+  );
+  if (!row) throw new NotFoundError('message');
+  return toMessageWithCitations(row.message);
+}
+
+/** The seed's `metadata = metadata || '{...}'`, atomic; a `null` value removes its key. */
+export async function mergeMessageMetadata(db: Executor, input: MergeMessageMetadataInput): Promise<MessageRow> {
+  const { messageId, userId, metadata } = parseInput(mergeMessageMetadataInput, input);
+  const [row] = await queryRows<{ message: Json<MessageRow> }>(
+    db,
+    sql`
+      UPDATE messages m SET metadata = ${mergeJson(sql`m.metadata`, metadata)}
+      FROM chat_sessions s
+      WHERE m.id = ${messageId} AND s.id = m.session_id AND s.user_id = ${userId}
+      RETURNING ${messageJson('m')} AS message`,
+    'message',
+  );
+  if (!row) throw new NotFoundError('message');
+  return hydrateMessage(row.message);
+}
+
+/**
+ * Edit and regenerate: deletes the message and every later one in its
+ * session (or only the later ones, with `keepMessage`), their citations and
+ * feedback by cascade, and resets the session's last_message_at. One statement.
+ */
+export async function deleteMessagesAfter(db: Executor, input: DeleteMessagesAfterInput): Promise<{ deleted: number }> {
+  const { messageId, userId, keepMessage } = parseInput(deleteMessagesAfterInput, input);
+  const [doomed, kept]: [SQL, SQL] = keepMessage ? [sql.raw('>'), sql.raw('<=')] : [sql.raw('>='), sql.raw('<')];
+  const [row] = await queryRows<{ found: boolean; deleted: number }>(
+    db,
+    sql`
+      WITH pivot AS (
+        SELECT m.session_id, m.created_at, m.id
+        FROM messages m JOIN chat_sessions s ON s.id = m.session_id
+        WHERE m.id = ${messageId} AND s.user_id = ${userId}
+      ), deleted AS (
+        DELETE FROM messages m USING pivot p
+        WHERE m.session_id = p.session_id AND (m.created_at, m.id) ${doomed} (p.created_at, p.id)
+        RETURNING m.id
+      ), touched AS (
+        UPDATE chat_sessions s
+        SET updated_at = now(),
+            last_message_at = (SELECT max(m.created_at) FROM messages m
+                               WHERE m.session_id = p.session_id AND (m.created_at, m.id) ${kept} (p.created_at, p.id))
+        FROM pivot p
+        WHERE s.id = p.session_id
+      )
+      SELECT EXISTS (SELECT 1 FROM pivot) AS found, (SELECT count(*) FROM deleted)::int AS deleted`,
+    'message',
+  );
+  if (!row?.found) throw new NotFoundError('message');
+  return { deleted: row.deleted };
+}
+
+/** For rate limiting: how many messages (by default the user's own) the user sent since a moment. */
+export async function countUserMessagesSince(db: Executor, input: CountUserMessagesSinceInput): Promise<number> {
+  const { userId, since, role } = parseInput(countUserMessagesSinceInput, input);
+  const [row] = await queryRows<{ count: number }>(
+    db,
+    sql`
+      SELECT count(*)::int AS count
+      FROM chat_sessions s JOIN messages m ON m.session_id = s.id
+      WHERE s.user_id = ${userId} AND m.role = ${role} AND m.created_at >= ${since.toISOString()}::timestamptz`,
+    'message',
+  );
+  return row!.count;
+}
+
+export interface SearchHit {
+  messageId: string;
+  sessionId: string;
+  sessionTitle: string | null;
+  role: MessageRow['role'];
+  createdAt: Date;
+  rank: number;
+  /** Fragments of the content around the matches, matched words wrapped in the `highlight` markers. */
+  snippet: string;
+}
+
+/**
+ * Full-text search over the user's messages, best matches first. The query
+ * is plain words (plainto_tsquery): quotes, `&`, `|`, `!` and `:*` are just
+ * text, never search syntax. Snippets are plain text: escape them before
+ * putting them into HTML.
+ */
+export async function searchMessages(db: Executor, input: SearchMessagesInput): Promise<SearchHit[]> {
+  const { userId, query, limit, highlight } = parseInput(searchMessagesInput, input);
+  const [start, stop] = highlight.map((marker) => `"${marker}"`); // markers hold no " or , (validated)
+  const options = `StartSel=${start}, StopSel=${stop}, MaxFragments=2, MinWords=5, MaxWords=20, FragmentDelimiter=" … "`;
+  const rows = await queryRows<Json<SearchHit>>(
+    db,
+    sql`
+      SELECT m.id AS "messageId", m.session_id AS "sessionId", s.title AS "sessionTitle", m.role,
+             to_json(m.created_at) #>> '{}' AS "createdAt", ts_rank(m.search_vector, q) AS rank,
+             ts_headline(${config}, m.content, q, ${options}) AS snippet
+      FROM plainto_tsquery(${config}, ${query}) AS q, chat_sessions s JOIN messages m ON m.session_id = s.id
+      WHERE s.user_id = ${userId} AND m.search_vector @@ q
+      ORDER BY rank DESC, m.created_at DESC, m.id
+      LIMIT ${limit}`,
+    'message',
+  );
+  return rows.map((row) => ({ ...row, createdAt: new Date(row.createdAt), rank: Number(row.rank) }));
+}

@@ -1,0 +1,71 @@
+/** Onboarding profiles and what a prompt needs from them. Each helper is one round trip. */
+import { eq, sql } from 'drizzle-orm';
+import { NotFoundError } from '../errors.ts';
+import { type ExperienceLevel, type UserProfile, userProfiles, users } from '../schema/auth.ts';
+import { type UpsertProfileInput, upsertProfileInput } from '../validators/profiles.ts';
+import { type UserIdInput, userIdInput } from '../validators/users.ts';
+import { mapped } from './errors.ts';
+import { type Executor, parseInput } from './executor.ts';
+
+/**
+ * Creates the user's profile, or changes the fields given (an `INSERT ... ON
+ * CONFLICT DO UPDATE`: safe under concurrent calls). Fields left out keep
+ * their value; `null` clears one. NotFoundError if the user does not exist.
+ */
+export async function upsertProfile(db: Executor, input: UpsertProfileInput): Promise<UserProfile> {
+  const { userId, ...fields } = parseInput(upsertProfileInput, input);
+  const [profile] = await mapped('user', () =>
+    db
+      .insert(userProfiles)
+      .values({ userId, ...fields })
+      .onConflictDoUpdate({ target: userProfiles.userId, set: { ...fields, updatedAt: sql`now()` } })
+      .returning(),
+  );
+  return profile!;
+}
+
+export async function findProfile(db: Executor, input: UserIdInput): Promise<UserProfile | undefined> {
+  const { userId } = parseInput(userIdInput, input);
+  const [profile] = await mapped('profile', () => db.select().from(userProfiles).where(eq(userProfiles.userId, userId)));
+  return profile;
+}
+
+/** NotFoundError if the user has no profile (has not started onboarding). */
+export async function getProfile(db: Executor, input: UserIdInput): Promise<UserProfile> {
+  const profile = await findProfile(db, input);
+  if (!profile) throw new NotFoundError('profile');
+  return profile;
+}
+
+/** What a system prompt needs to personalise an answer. */
+export interface PersonalizationContext {
+  userId: string;
+  displayName: string | null;
+  softwareBackground: string | null;
+  hardwareBackground: string | null;
+  experienceLevel: ExperienceLevel | null;
+  preferredLanguage: string | null;
+  onboardingCompleted: boolean;
+}
+
+/** The user's background, level and language (nulls before onboarding). NotFoundError if there is no such user. */
+export async function getPersonalizationContext(db: Executor, input: UserIdInput): Promise<PersonalizationContext> {
+  const { userId } = parseInput(userIdInput, input);
+  const [row] = await mapped('user', () =>
+    db
+      .select({
+        userId: users.id,
+        displayName: users.displayName,
+        softwareBackground: userProfiles.softwareBackground,
+        hardwareBackground: userProfiles.hardwareBackground,
+        experienceLevel: userProfiles.experienceLevel,
+        preferredLanguage: userProfiles.preferredLanguage,
+        onboardingCompleted: sql<boolean>`${userProfiles.onboardingCompletedAt} IS NOT NULL`,
+      })
+      .from(users)
+      .leftJoin(userProfiles, eq(userProfiles.userId, users.id))
+      .where(eq(users.id, userId)),
+  );
+  if (!row) throw new NotFoundError('user');
+  return row;
+}

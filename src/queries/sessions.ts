@@ -1,0 +1,126 @@
+/**
+ * Chat sessions, always seen through the acting user: another user's
+ * session is "not found", never "forbidden". Each helper is one round trip.
+ */
+import { and, desc, eq, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
+import { NotFoundError } from '../errors.ts';
+import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
+import { type ChatSession, chatSessions } from '../schema/chat.ts';
+import {
+  type CreateSessionInput,
+  createSessionInput,
+  type ListSessionsInput,
+  listSessionsInput,
+  type MergeSessionMetadataInput,
+  mergeSessionMetadataInput,
+  type RenameSessionInput,
+  renameSessionInput,
+  type SessionRefInput,
+  sessionRefInput,
+} from '../validators/sessions.ts';
+import { mapped } from './errors.ts';
+import { decodeCursor, encodeCursor, type Executor, parseInput } from './executor.ts';
+import { mergeJson } from './json.ts';
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
+}
+
+export async function createSession(db: Executor, input: CreateSessionInput): Promise<ChatSession> {
+  const values = parseInput(createSessionInput, input);
+  const [session] = await mapped('user', () => db.insert(chatSessions).values(values).returning());
+  return session!;
+}
+
+const owned = (sessionId: string, userId: string) => and(eq(chatSessions.id, sessionId), eq(chatSessions.userId, userId));
+
+export async function findSession(db: Executor, input: SessionRefInput): Promise<ChatSession | undefined> {
+  const { sessionId, userId } = parseInput(sessionRefInput, input);
+  const [session] = await mapped('session', () => db.select().from(chatSessions).where(owned(sessionId, userId)));
+  return session;
+}
+
+/** NotFoundError if the session does not exist or is another user's. */
+export async function getSession(db: Executor, input: SessionRefInput): Promise<ChatSession> {
+  const session = await findSession(db, input);
+  if (!session) throw new NotFoundError('session');
+  return session;
+}
+
+/**
+ * A user's sessions, latest activity first (archived ones: latest archived
+ * first), one page at a time. Keyset pagination on (timestamp, id): fetches
+ * `limit + 1` rows to know whether more follow; never OFFSET or COUNT, so a
+ * deep page costs what the first does.
+ */
+export async function listSessions(db: Executor, input: ListSessionsInput): Promise<Page<ChatSession>> {
+  const { userId, limit, cursor, archived } = parseInput(listSessionsInput, input);
+  const key = archived ? chatSessions.archivedAt : chatSessions.lastActivityAt;
+  const conditions: (SQL | undefined)[] = [
+    eq(chatSessions.userId, userId),
+    archived ? isNotNull(chatSessions.archivedAt) : isNull(chatSessions.archivedAt),
+  ];
+  if (cursor) {
+    const after = decodeCursor(cursor);
+    conditions.push(sql`(${key}, ${chatSessions.id}) < (${after.at}::timestamptz, ${after.id}::uuid)`);
+  }
+  const rows = await mapped('session', () =>
+    db
+      .select({ session: chatSessions, keyAt: sql<string>`to_json(${key}) #>> '{}'` })
+      .from(chatSessions)
+      .where(and(...conditions))
+      .orderBy(desc(key), desc(chatSessions.id))
+      .limit(limit + 1),
+  );
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((row) => row.session),
+    nextCursor: rows.length > limit && last ? encodeCursor({ at: last.keyAt, id: last.session.id }) : null,
+  };
+}
+
+async function updateOwned(db: Executor, sessionId: string, userId: string, set: PgUpdateSetSource<typeof chatSessions>) {
+  const [session] = await mapped('session', () =>
+    db
+      .update(chatSessions)
+      .set({ ...set, updatedAt: sql`now()` })
+      .where(owned(sessionId, userId))
+      .returning(),
+  );
+  if (!session) throw new NotFoundError('session');
+  return session;
+}
+
+export async function renameSession(db: Executor, input: RenameSessionInput): Promise<ChatSession> {
+  const { sessionId, userId, title } = parseInput(renameSessionInput, input);
+  return updateOwned(db, sessionId, userId, { title });
+}
+
+/** Merges keys into the session's metadata in one atomic UPDATE (`metadata || patch`); a `null` value removes its key. */
+export async function mergeSessionMetadata(db: Executor, input: MergeSessionMetadataInput): Promise<ChatSession> {
+  const { sessionId, userId, metadata } = parseInput(mergeSessionMetadataInput, input);
+  return updateOwned(db, sessionId, userId, { metadata: mergeJson(sql`${chatSessions.metadata}`, metadata) });
+}
+
+/** Hides the session from listSessions (it stays readable and can be restored). */
+export async function archiveSession(db: Executor, input: SessionRefInput): Promise<ChatSession> {
+  const { sessionId, userId } = parseInput(sessionRefInput, input);
+  return updateOwned(db, sessionId, userId, { archivedAt: sql`coalesce(${chatSessions.archivedAt}, now())` });
+}
+
+export async function restoreSession(db: Executor, input: SessionRefInput): Promise<ChatSession> {
+  const { sessionId, userId } = parseInput(sessionRefInput, input);
+  return updateOwned(db, sessionId, userId, { archivedAt: null });
+}
+
+/** Deletes the session and, by cascade, its messages, citations and feedback. */
+export async function deleteSession(db: Executor, input: SessionRefInput): Promise<void> {
+  const { sessionId, userId } = parseInput(sessionRefInput, input);
+  const deleted = await mapped('session', () =>
+    db.delete(chatSessions).where(owned(sessionId, userId)).returning({ id: chatSessions.id }),
+  );
+  if (deleted.length === 0) throw new NotFoundError('session');
+}
