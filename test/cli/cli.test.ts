@@ -107,7 +107,7 @@ describe('status and rollback', () => {
 
 describe('connections', () => {
   test('a remote host without TLS is refused before connecting, without printing the password', async () => {
-    const result = await cli(['status'], { env: { DATABASE_URL: 'postgres://app:s3cret-pw@db.example.com:5432/chat' } });
+    const result = await cli(['status'], { env: { DATABASE_URL: 'postgres://user:pass-s3cret@db.example.com:5432/chat' } });
     expect(result.code).toBe(exitCodes.refused);
     expect(result.stderr).toBe(
       'rag-chat-db: Refusing to connect to db.example.com without TLS: add sslmode=require (or verify-full) to the database URL.',
@@ -115,18 +115,18 @@ describe('connections', () => {
   });
 
   test('a pooled (PgBouncer transaction mode) URL is refused for migrations, naming the direct URL', async () => {
-    const result = await cli(['init'], { env: { DATABASE_URL: 'postgres://app:s3cret-pw@ep-cool-1-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require' } });
+    const result = await cli(['init'], { env: { DATABASE_URL: 'postgres://user:pass-s3cret@ep-cool-1-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require' } });
     expect(result.code).toBe(exitCodes.refused);
     expect(result.stderr).toContain('Use the direct URL (on Neon: the host without "-pooler")');
-    expect(result.stderr).not.toContain('s3cret-pw');
+    expect(result.stderr).not.toContain('pass-s3cret');
   });
 
   test('an unreachable server: one line, exit 4, no password, no stack', async () => {
-    const result = await cli(['status'], { env: { DATABASE_URL: 'postgres://app:s3cret-pw@127.0.0.1:9/chat', RAG_CHAT_DB_CONNECT_TIMEOUT: '3' } });
+    const result = await cli(['status'], { env: { DATABASE_URL: 'postgres://user:pass-s3cret@127.0.0.1:9/chat', RAG_CHAT_DB_CONNECT_TIMEOUT: '3' } });
     expect(result.code).toBe(exitCodes.unreachable);
     expect(result.stderr.split('\n')).toHaveLength(1);
-    expect(result.stderr).toContain('cannot connect to postgres://app:***@127.0.0.1:9/chat');
-    expect(result.stderr).not.toContain('s3cret-pw');
+    expect(result.stderr).toContain('cannot connect to postgres://user:***@127.0.0.1:9/chat');
+    expect(result.stderr).not.toContain('pass-s3cret');
   });
 });
 

@@ -12,10 +12,10 @@ import { useDatabase } from '../support/context.ts';
 
 describe('parseDatabaseUrl', () => {
   test.each([
-    'postgres://app:pw@db.example.com/chat',
-    'postgres://app:pw@db.example.com/chat?sslmode=disable',
-    'postgres://app:pw@db.example.com/chat?sslmode=prefer',
-    'postgresql://app:pw@10.0.0.5:5432/chat?sslmode=allow',
+    'postgres://user:pass@db.example.com/chat',
+    'postgres://user:pass@db.example.com/chat?sslmode=disable',
+    'postgres://user:pass@db.example.com/chat?sslmode=prefer',
+    'postgresql://user:pass@10.0.0.5:5432/chat?sslmode=allow',
   ])('refuses %s: a remote host without TLS', (url) => {
     expect(() => parseDatabaseUrl(url)).toThrow(ConnectionConfigError);
     expect(() => parseDatabaseUrl(url)).toThrow(/without TLS: add sslmode=require/);
@@ -31,13 +31,13 @@ describe('parseDatabaseUrl', () => {
   });
 
   test("a Neon URL: TLS kept, channel_binding dropped, the pooler recognised, the password never shown", () => {
-    const target = parseDatabaseUrl('postgresql://neondb_owner:npg_s3cret@ep-cool-1-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require&channel_binding=require&application_name=api');
+    const target = parseDatabaseUrl('postgresql://user:pass-npg@ep-cool-1-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require&channel_binding=require&application_name=api');
     expect(target).toMatchObject({ isPooler: true, isLocal: false, sslMode: 'require', ssl: 'require' });
     expect(new URL(target.url).searchParams.has('channel_binding')).toBe(false);
     expect(new URL(target.url).searchParams.has('sslmode')).toBe(false);
     expect(new URL(target.url).searchParams.get('application_name')).toBe('api');
-    expect(target.redacted).toBe('postgresql://neondb_owner:***@ep-cool-1-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require&channel_binding=require&application_name=api');
-    expect(parseDatabaseUrl('postgresql://u:p@ep-cool-1.us-east-2.aws.neon.tech/neondb?sslmode=require').isPooler).toBe(false);
+    expect(target.redacted).toBe('postgresql://user:***@ep-cool-1-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require&channel_binding=require&application_name=api');
+    expect(parseDatabaseUrl('postgresql://user:pass@ep-cool-1.us-east-2.aws.neon.tech/neondb?sslmode=require').isPooler).toBe(false);
   });
 
   test('verify-full checks the certificate and the host name; verify-ca the certificate only', () => {
@@ -72,7 +72,7 @@ describe('createDb', () => {
   });
 
   test('turns prepared statements off behind a pooler', async () => {
-    const pooled = createDb({ url: 'postgres://u:p@ep-x-pooler.example.com/db?sslmode=require' });
+    const pooled = createDb({ url: 'postgres://user:pass@ep-x-pooler.example.com/db?sslmode=require' });
     expect(pooled.$client.options.prepare).toBe(false);
     expect(createDb({ url: t.url }).$client.options.prepare).toBe(true);
     await closeDb(pooled);
@@ -93,10 +93,10 @@ describe('createDb', () => {
   });
 
   test('connectDb: an unreachable server fails after its bounded retries with a retryable DatabaseError and no password', async () => {
-    const error = await connectDb({ url: 'postgres://app:s3cret@127.0.0.1:9/chat', attempts: 2, connectTimeout: 2 }).catch((e: unknown) => e);
+    const error = await connectDb({ url: 'postgres://user:pass-s3cret@127.0.0.1:9/chat', attempts: 2, connectTimeout: 2 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseError);
     expect(error).toMatchObject({ retryable: true });
-    expect((error as Error).message).not.toContain('s3cret');
+    expect((error as Error).message).not.toContain('pass-s3cret');
   });
 });
 
@@ -122,5 +122,5 @@ describe('createEmbeddedDb', () => {
 });
 
 test('connectForMigrations refuses a pooled URL before connecting', async () => {
-  await expect(connectForMigrations('postgres://u:p@ep-x-pooler.example.com/db?sslmode=require')).rejects.toThrow('Use the direct URL');
+  await expect(connectForMigrations('postgres://user:pass@ep-x-pooler.example.com/db?sslmode=require')).rejects.toThrow('Use the direct URL');
 });

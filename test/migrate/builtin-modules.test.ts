@@ -7,12 +7,11 @@ import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { dumpCatalog } from '../../src/migrate/catalog.ts';
 import { connectForMigrations } from '../../src/migrate/client.ts';
 import { packageRoot, readMigrations } from '../../src/migrate/files.ts';
 import { migrate, rollback, status } from '../../src/migrate/index.ts';
 import { moduleNames } from '../../src/migrate/modules.ts';
-import { connect, createDatabase, databaseName, dropDatabase, queryable, urlOf } from '../support/databases.ts';
+import { catalogOf, connect, createDatabase, databaseName, dropDatabase, urlOf } from '../support/databases.ts';
 
 const run = promisify(execFile);
 const adminUrl = inject('adminUrl');
@@ -25,14 +24,6 @@ async function emptyDatabase(): Promise<string> {
   return createDatabase(adminUrl, name);
 }
 
-async function catalogOf(url: string): Promise<string[]> {
-  const sql = connect(url, 1);
-  try {
-    return await dumpCatalog(queryable(sql));
-  } finally {
-    await sql.end();
-  }
-}
 
 async function withClient<T>(url: string, fn: (client: Awaited<ReturnType<typeof connectForMigrations>>) => Promise<T>) {
   const client = await connectForMigrations(url);

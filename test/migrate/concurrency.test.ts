@@ -7,37 +7,19 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { describe, expect, inject, test } from 'vitest';
-import { dumpCatalog } from '../../src/migrate/catalog.ts';
 import { connectForMigrations } from '../../src/migrate/client.ts';
 import { MigrationRefusedError } from '../../src/migrate/errors.ts';
 import { packageRoot } from '../../src/migrate/files.ts';
 import { moduleNames, modules } from '../../src/migrate/modules.ts';
 import { applyMigrations, resolveIncomplete } from '../../src/migrate/runner.ts';
-import { connect, createDatabase, databaseName, dropDatabase, queryable, urlOf } from '../support/databases.ts';
+import { catalogOf, connect, urlOf, withEmptyDatabase as withEmptyDatabaseOf } from '../support/databases.ts';
 import { writeMigrationSet } from '../support/migration-sets.ts';
 
 const run = promisify(execFile);
 const bin = join(packageRoot, 'dist', 'bin.js');
 const adminUrl = inject('adminUrl');
 
-async function withEmptyDatabase(fn: (url: string) => Promise<void>) {
-  const name = databaseName(inject('ownerPid'), 'race');
-  const url = await createDatabase(adminUrl, name);
-  try {
-    await fn(url);
-  } finally {
-    await dropDatabase(adminUrl, name);
-  }
-}
-
-async function catalogOf(url: string): Promise<string[]> {
-  const sql = connect(url, 1);
-  try {
-    return await dumpCatalog(queryable(sql));
-  } finally {
-    await sql.end();
-  }
-}
+const withEmptyDatabase = (fn: (url: string) => Promise<void>) => withEmptyDatabaseOf(adminUrl, inject('ownerPid'), fn);
 
 describe.each([2, 5])('%i `init --scope all` processes at once', (count) => {
   test('one applies, the others wait and apply nothing; one journal row per file; the schema of a single run', { timeout: 60_000 }, async () => {

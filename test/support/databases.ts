@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { connectForMigrations, type Queryable } from '../../src/migrate/client.ts';
+import { dumpCatalog } from '../../src/migrate/catalog.ts';
 import { moduleSource } from '../../src/migrate/files.ts';
 import type { ModuleName } from '../../src/migrate/modules.ts';
 import { applyMigrations } from '../../src/migrate/runner.ts';
@@ -92,4 +93,25 @@ export async function installModules(url: string, names: readonly ModuleName[]):
 /** A postgres.js client seen as the runner's Queryable (for dumpCatalog and friends). */
 export function queryable(sql: Sql): Queryable {
   return { query: async <T extends object>(text: string, params: unknown[] = []) => (await sql.unsafe(text, params as never[])) as unknown as T[] };
+}
+
+/** The catalog dump of the database at `url`, on a connection of its own. */
+export async function catalogOf(url: string): Promise<string[]> {
+  const sql = connect(url, 1);
+  try {
+    return await dumpCatalog(queryable(sql));
+  } finally {
+    await sql.end();
+  }
+}
+
+/** An empty database for the duration of `fn`. */
+export async function withEmptyDatabase<T>(adminUrl: string, ownerPid: number, fn: (url: string) => Promise<T>): Promise<T> {
+  const name = databaseName(ownerPid, 'scratch');
+  const url = await createDatabase(adminUrl, name);
+  try {
+    return await fn(url);
+  } finally {
+    await dropDatabase(adminUrl, name);
+  }
 }

@@ -7,6 +7,9 @@
  * may point at production.
  */
 import postgres from 'postgres';
+import { redactUrl as redact } from '../../src/connection/database-url.ts';
+
+export { redact };
 
 export interface TestServer {
   /** URL of a maintenance database on the server; the user may CREATE DATABASE. */
@@ -73,16 +76,5 @@ async function probe(url: string): Promise<string> {
     return code === 'ECONNREFUSED' ? 'refused' : String((error as Error).message);
   } finally {
     await sql.end({ timeout: 1 });
-  }
-}
-
-/** A URL fit to print: the password replaced. */
-export function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '<unparseable URL>';
   }
 }
