@@ -4,12 +4,11 @@ import { NotFoundError } from '../errors.ts';
 import type { ChatSession, MessageCitation, MessageFeedback } from '../schema/chat.ts';
 import { type ConversationInput, conversationInput } from '../validators/messages.ts';
 import {
+  type ConversationMessage,
   decodeCursor,
   encodeCursor,
   type Executor,
-  hydrateCitation,
-  hydrateFeedback,
-  hydrateMessage,
+  hydrateConversationMessage,
   hydrateSession,
   type Json,
   type MessageRow,
@@ -18,11 +17,7 @@ import {
 } from './executor.ts';
 import { citationsOf, feedbackJson, sessionJson } from './json.ts';
 
-export interface ConversationMessage extends MessageRow {
-  citations: MessageCitation[];
-  /** The viewer's rating of this message, if any. */
-  feedback: MessageFeedback | null;
-}
+export type { ConversationMessage };
 
 export interface Conversation {
   session: ChatSession;
@@ -76,11 +71,7 @@ export async function getConversationWithCitations(db: Executor, input: Conversa
   const oldest = row.messages[0];
   return {
     session: hydrateSession(row.session),
-    messages: row.messages.map((message) => ({
-      ...hydrateMessage(message),
-      citations: message.citations.map(hydrateCitation),
-      feedback: message.feedback ? hydrateFeedback(message.feedback) : null,
-    })),
+    messages: row.messages.map(hydrateConversationMessage),
     nextCursor: row.more && oldest ? encodeCursor({ at: oldest.createdAt, id: oldest.id }) : null,
   };
 }

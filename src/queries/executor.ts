@@ -66,6 +66,19 @@ export function hydrateFeedback(row: Json<MessageFeedback>): MessageFeedback {
 
 export type { Json };
 
+/** A message as the conversation and export views show it: with its citations and the viewer's feedback. */
+export type ConversationMessage = MessageRow & { citations: MessageCitation[]; feedback: MessageFeedback | null };
+
+export function hydrateConversationMessage(
+  row: Json<MessageRow> & { citations: Json<MessageCitation>[]; feedback: Json<MessageFeedback> | null },
+): ConversationMessage {
+  return {
+    ...hydrateMessage(row),
+    citations: row.citations.map(hydrateCitation),
+    feedback: row.feedback ? hydrateFeedback(row.feedback) : null,
+  };
+}
+
 /** A keyset position: the exact timestamp text Postgres produced (microseconds kept) and the id that breaks ties. */
 export interface KeysetPosition {
   at: string;

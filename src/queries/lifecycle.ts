@@ -8,12 +8,11 @@ import type { User, UserProfile } from '../schema/auth.ts';
 import type { ChatSession, MessageFeedback } from '../schema/chat.ts';
 import { type PurgeSessionsInput, purgeSessionsInput } from '../validators/lifecycle.ts';
 import { type UserIdInput, userIdInput } from '../validators/users.ts';
-import type { ConversationMessage } from './conversation.ts';
 import {
+  type ConversationMessage,
   type Executor,
-  hydrateCitation,
+  hydrateConversationMessage,
   hydrateFeedback,
-  hydrateMessage,
   hydrateSession,
   type Json,
   parseInput,
@@ -36,7 +35,7 @@ export interface UserExport {
   feedback: MessageFeedback[];
 }
 
-type SessionExportJson = Json<ChatSession> & { messages: (Json<ConversationMessage> & { citations: never[]; feedback: never })[] };
+type SessionExportJson = Json<ChatSession> & { messages: Parameters<typeof hydrateConversationMessage>[0][] };
 
 /** Everything held about a user, as plain data ready for JSON. Two round trips (the first checks which modules exist). */
 export async function exportUserData(db: Executor, input: UserIdInput): Promise<UserExport> {
@@ -85,11 +84,7 @@ export async function exportUserData(db: Executor, input: UserIdInput): Promise<
       : null,
     sessions: row!.sessions.map((session) => ({
       ...hydrateSession(session),
-      messages: session.messages.map((message) => ({
-        ...hydrateMessage(message),
-        citations: message.citations.map(hydrateCitation),
-        feedback: message.feedback ? hydrateFeedback(message.feedback) : null,
-      })),
+      messages: session.messages.map(hydrateConversationMessage),
     })),
     feedback: row!.feedback.map(hydrateFeedback),
   };
