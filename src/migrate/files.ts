@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ModuleInfo, type ModuleName, modules } from './modules.ts';
 
@@ -20,8 +20,15 @@ export const statementBreakpoint = '--> statement-breakpoint';
 export const noTransactionMarker = '-- rag-chat-db: no-transaction';
 export const draftMarker = '-- rag-chat-db: draft';
 
-/** The package root: the folder holding `drizzle/`, from `src/migrate` or `dist/migrate` alike. */
-export const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
+/** The package root: the nearest folder above this file holding `drizzle/` (from `src/migrate`, `dist/migrate`, or a build of both). */
+export const packageRoot = findPackageRoot(fileURLToPath(new URL('../../', import.meta.url)));
+
+function findPackageRoot(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'drizzle', 'auth', 'meta', '_journal.json'))) return dir;
+    if (dirname(dir) === dir) return start;
+  }
+}
 
 export interface SqlFile {
   path: string;

@@ -3,8 +3,9 @@
  * on postgres.js or PGlite), input parsing, running raw SQL, and turning the
  * JSON rows our single-statement queries build into typed objects.
  */
-import type { SQL } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { getTableColumns, type SQL } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT, PgTable } from 'drizzle-orm/pg-core';
+import type postgres from 'postgres';
 import type { z } from 'zod';
 import { ValidationError } from '../errors.ts';
 import type * as schema from '../schema/index.ts';
@@ -26,10 +27,70 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.ou
   return result.data;
 }
 
-/** Runs raw SQL, maps errors, and returns its rows on either driver. */
+/**
+ * Why statements bypass drizzle's executor on postgres.js: drizzle sends
+ * every query unprepared, and postgres.js then describes the statement in a
+ * round trip of its own before executing it, so each query costs two network
+ * round trips (measured: 43 ms against 21 ms per query at 20 ms RTT). A
+ * prepared statement costs one after its first use. The per-query
+ * `prepare: true` is ANDed with the pool's setting, so behind a pooler
+ * (createDb turns `prepare` off there) statements stay unprepared.
+ */
+interface DrizzleInternals {
+  dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } };
+  session: { client?: unknown };
+}
+
+function postgresClientOf(db: Executor): postgres.Sql | undefined {
+  const client = (db as unknown as DrizzleInternals).session?.client as { unsafe?: unknown } | undefined;
+  return typeof client?.unsafe === 'function' ? (client as postgres.Sql) : undefined;
+}
+
+async function runPrepared(client: postgres.Sql, text: string, params: unknown[], entity: string): Promise<Record<string, unknown>[]> {
+  return mapped(entity, async () => [...(await client.unsafe(text, params as never[], { prepare: true }))]);
+}
+
+/** Runs raw SQL (one statement, one round trip) and returns its rows, on postgres.js or PGlite. */
 export async function queryRows<T>(db: Executor, query: SQL, entity: string): Promise<T[]> {
+  const client = postgresClientOf(db);
+  if (client) {
+    const { sql: text, params } = (db as unknown as DrizzleInternals).dialect.sqlToQuery(query);
+    return (await runPrepared(client, text, params, entity)) as T[];
+  }
   const result = await mapped(entity, () => db.execute(query));
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+/** A drizzle query builder whose rows are a table's rows (`select().from(t)`, `insert(t)...returning()`). */
+interface TableQuery<TRow> extends PromiseLike<TRow[]> {
+  toSQL(): { sql: string; params: unknown[] };
+}
+
+/**
+ * Runs a drizzle query builder that returns whole rows of `table`, as one
+ * prepared statement on postgres.js, decoding each column as drizzle would.
+ */
+export async function tableRows<TTable extends PgTable>(
+  db: Executor,
+  table: TTable,
+  query: TableQuery<TTable['$inferSelect']>,
+  entity: string,
+): Promise<TTable['$inferSelect'][]> {
+  const client = postgresClientOf(db);
+  if (!client) return mapped(entity, async () => query);
+  const { sql: text, params } = query.toSQL();
+  const rows = await runPrepared(client, text, params, entity);
+  return rows.map((row) => decodeRow(table, row));
+}
+
+/** A row keyed by column names, as the table's TypeScript object (drizzle's own decoders: dates, JSON). */
+export function decodeRow<TTable extends PgTable>(table: TTable, row: Record<string, unknown>): TTable['$inferSelect'] {
+  const decoded: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = row[column.name];
+    decoded[key] = value === null || value === undefined ? (value ?? null) : column.mapFromDriverValue(value);
+  }
+  return decoded as TTable['$inferSelect'];
 }
 
 /** A message as the helpers return it (the search column stays in the database). */

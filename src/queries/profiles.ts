@@ -1,11 +1,10 @@
 /** Onboarding profiles and what a prompt needs from them. Each helper is one round trip. */
 import { eq, sql } from 'drizzle-orm';
 import { NotFoundError } from '../errors.ts';
-import { type ExperienceLevel, type UserProfile, userProfiles, users } from '../schema/auth.ts';
+import { type ExperienceLevel, type UserProfile, userProfiles } from '../schema/auth.ts';
 import { type UpsertProfileInput, upsertProfileInput } from '../validators/profiles.ts';
 import { type UserIdInput, userIdInput } from '../validators/users.ts';
-import { mapped } from './errors.ts';
-import { type Executor, parseInput } from './executor.ts';
+import { type Executor, parseInput, queryRows, tableRows } from './executor.ts';
 
 /**
  * Creates the user's profile, or changes the fields given (an `INSERT ... ON
@@ -14,19 +13,22 @@ import { type Executor, parseInput } from './executor.ts';
  */
 export async function upsertProfile(db: Executor, input: UpsertProfileInput): Promise<UserProfile> {
   const { userId, ...fields } = parseInput(upsertProfileInput, input);
-  const [profile] = await mapped('user', () =>
+  const [profile] = await tableRows(
+    db,
+    userProfiles,
     db
       .insert(userProfiles)
       .values({ userId, ...fields })
       .onConflictDoUpdate({ target: userProfiles.userId, set: { ...fields, updatedAt: sql`now()` } })
       .returning(),
+    'user',
   );
   return profile!;
 }
 
 export async function findProfile(db: Executor, input: UserIdInput): Promise<UserProfile | undefined> {
   const { userId } = parseInput(userIdInput, input);
-  const [profile] = await mapped('profile', () => db.select().from(userProfiles).where(eq(userProfiles.userId, userId)));
+  const [profile] = await tableRows(db, userProfiles, db.select().from(userProfiles).where(eq(userProfiles.userId, userId)), 'profile');
   return profile;
 }
 
@@ -51,20 +53,15 @@ export interface PersonalizationContext {
 /** The user's background, level and language (nulls before onboarding). NotFoundError if there is no such user. */
 export async function getPersonalizationContext(db: Executor, input: UserIdInput): Promise<PersonalizationContext> {
   const { userId } = parseInput(userIdInput, input);
-  const [row] = await mapped('user', () =>
-    db
-      .select({
-        userId: users.id,
-        displayName: users.displayName,
-        softwareBackground: userProfiles.softwareBackground,
-        hardwareBackground: userProfiles.hardwareBackground,
-        experienceLevel: userProfiles.experienceLevel,
-        preferredLanguage: userProfiles.preferredLanguage,
-        onboardingCompleted: sql<boolean>`${userProfiles.onboardingCompletedAt} IS NOT NULL`,
-      })
-      .from(users)
-      .leftJoin(userProfiles, eq(userProfiles.userId, users.id))
-      .where(eq(users.id, userId)),
+  const [row] = await queryRows<PersonalizationContext>(
+    db,
+    sql`
+      SELECT u.id AS "userId", u.display_name AS "displayName", p.software_background AS "softwareBackground",
+             p.hardware_background AS "hardwareBackground", p.experience_level AS "experienceLevel",
+             p.preferred_language AS "preferredLanguage", p.onboarding_completed_at IS NOT NULL AS "onboardingCompleted"
+      FROM users u LEFT JOIN user_profiles p ON p.user_id = u.id
+      WHERE u.id = ${userId}`,
+    'user',
   );
   if (!row) throw new NotFoundError('user');
   return row;

@@ -2,7 +2,7 @@
  * Chat sessions, always seen through the acting user: another user's
  * session is "not found", never "forbidden". Each helper is one round trip.
  */
-import { and, desc, eq, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { NotFoundError } from '../errors.ts';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { type ChatSession, chatSessions } from '../schema/chat.ts';
@@ -18,8 +18,7 @@ import {
   type SessionRefInput,
   sessionRefInput,
 } from '../validators/sessions.ts';
-import { mapped } from './errors.ts';
-import { decodeCursor, encodeCursor, type Executor, parseInput } from './executor.ts';
+import { decodeCursor, decodeRow, encodeCursor, type Executor, parseInput, queryRows, tableRows } from './executor.ts';
 import { mergeJson } from './json.ts';
 
 export interface Page<T> {
@@ -30,7 +29,7 @@ export interface Page<T> {
 
 export async function createSession(db: Executor, input: CreateSessionInput): Promise<ChatSession> {
   const values = parseInput(createSessionInput, input);
-  const [session] = await mapped('user', () => db.insert(chatSessions).values(values).returning());
+  const [session] = await tableRows(db, chatSessions, db.insert(chatSessions).values(values).returning(), 'user');
   return session!;
 }
 
@@ -38,7 +37,7 @@ const owned = (sessionId: string, userId: string) => and(eq(chatSessions.id, ses
 
 export async function findSession(db: Executor, input: SessionRefInput): Promise<ChatSession | undefined> {
   const { sessionId, userId } = parseInput(sessionRefInput, input);
-  const [session] = await mapped('session', () => db.select().from(chatSessions).where(owned(sessionId, userId)));
+  const [session] = await tableRows(db, chatSessions, db.select().from(chatSessions).where(owned(sessionId, userId)), 'session');
   return session;
 }
 
@@ -57,38 +56,37 @@ export async function getSession(db: Executor, input: SessionRefInput): Promise<
  */
 export async function listSessions(db: Executor, input: ListSessionsInput): Promise<Page<ChatSession>> {
   const { userId, limit, cursor, archived } = parseInput(listSessionsInput, input);
-  const key = archived ? chatSessions.archivedAt : chatSessions.lastActivityAt;
-  const conditions: (SQL | undefined)[] = [
-    eq(chatSessions.userId, userId),
-    archived ? isNotNull(chatSessions.archivedAt) : isNull(chatSessions.archivedAt),
-  ];
-  if (cursor) {
-    const after = decodeCursor(cursor);
-    conditions.push(sql`(${key}, ${chatSessions.id}) < (${after.at}::timestamptz, ${after.id}::uuid)`);
-  }
-  const rows = await mapped('session', () =>
-    db
-      .select({ session: chatSessions, keyAt: sql<string>`to_json(${key}) #>> '{}'` })
-      .from(chatSessions)
-      .where(and(...conditions))
-      .orderBy(desc(key), desc(chatSessions.id))
-      .limit(limit + 1),
+  // Constant column names, never input.
+  const key = sql.raw(archived ? 'archived_at' : 'last_activity_at');
+  const after = cursor ? decodeCursor(cursor) : undefined;
+  const rows = await queryRows<Record<string, unknown> & { key_at: string }>(
+    db,
+    sql`
+      SELECT *, to_json(${key}) #>> '{}' AS key_at FROM chat_sessions
+      WHERE user_id = ${userId} AND archived_at ${archived ? sql`IS NOT NULL` : sql`IS NULL`}
+        ${after ? sql`AND (${key}, id) < (${after.at}::timestamptz, ${after.id}::uuid)` : sql``}
+      ORDER BY ${key} DESC, id DESC
+      LIMIT ${limit + 1}`,
+    'session',
   );
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
-    items: page.map((row) => row.session),
-    nextCursor: rows.length > limit && last ? encodeCursor({ at: last.keyAt, id: last.session.id }) : null,
+    items: page.map((row) => decodeRow(chatSessions, row)),
+    nextCursor: rows.length > limit && last ? encodeCursor({ at: last.key_at, id: last.id as string }) : null,
   };
 }
 
 async function updateOwned(db: Executor, sessionId: string, userId: string, set: PgUpdateSetSource<typeof chatSessions>) {
-  const [session] = await mapped('session', () =>
+  const [session] = await tableRows(
+    db,
+    chatSessions,
     db
       .update(chatSessions)
       .set({ ...set, updatedAt: sql`now()` })
       .where(owned(sessionId, userId))
       .returning(),
+    'session',
   );
   if (!session) throw new NotFoundError('session');
   return session;
@@ -119,8 +117,6 @@ export async function restoreSession(db: Executor, input: SessionRefInput): Prom
 /** Deletes the session and, by cascade, its messages, citations and feedback. */
 export async function deleteSession(db: Executor, input: SessionRefInput): Promise<void> {
   const { sessionId, userId } = parseInput(sessionRefInput, input);
-  const deleted = await mapped('session', () =>
-    db.delete(chatSessions).where(owned(sessionId, userId)).returning({ id: chatSessions.id }),
-  );
+  const deleted = await tableRows(db, chatSessions, db.delete(chatSessions).where(owned(sessionId, userId)).returning(), 'session');
   if (deleted.length === 0) throw new NotFoundError('session');
 }

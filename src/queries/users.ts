@@ -12,19 +12,18 @@ import {
   updateUserInput,
   userIdInput,
 } from '../validators/users.ts';
-import { mapped } from './errors.ts';
-import { type Executor, parseInput } from './executor.ts';
+import { type Executor, parseInput, tableRows } from './executor.ts';
 
 /** Creates a user. ConflictError if the email is taken, in any letter case. */
 export async function createUser(db: Executor, input: CreateUserInput): Promise<User> {
   const values = parseInput(createUserInput, input);
-  const [user] = await mapped('user', () => db.insert(users).values(values).returning());
+  const [user] = await tableRows(db, users, db.insert(users).values(values).returning(), 'user');
   return user!;
 }
 
 export async function findUser(db: Executor, input: UserIdInput): Promise<User | undefined> {
   const { userId } = parseInput(userIdInput, input);
-  const [user] = await mapped('user', () => db.select().from(users).where(eq(users.id, userId)));
+  const [user] = await tableRows(db, users, db.select().from(users).where(eq(users.id, userId)), 'user');
   return user;
 }
 
@@ -38,21 +37,22 @@ export async function getUser(db: Executor, input: UserIdInput): Promise<User> {
 /** Case-insensitive, served by the unique index on lower(email). */
 export async function findUserByEmail(db: Executor, input: FindUserByEmailInput): Promise<User | undefined> {
   const { email } = parseInput(findUserByEmailInput, input);
-  const [user] = await mapped('user', () =>
-    db.select().from(users).where(sql`lower(${users.email}) = lower(${email})`).limit(1),
-  );
+  const [user] = await tableRows(db, users, db.select().from(users).where(sql`lower(${users.email}) = lower(${email})`).limit(1), 'user');
   return user;
 }
 
 /** Changes the email and/or display name. NotFoundError, or ConflictError if the new email is taken. */
 export async function updateUser(db: Executor, input: UpdateUserInput): Promise<User> {
   const { userId, ...changes } = parseInput(updateUserInput, input);
-  const [user] = await mapped('user', () =>
+  const [user] = await tableRows(
+    db,
+    users,
     db
       .update(users)
       .set({ ...changes, updatedAt: sql`now()` })
       .where(eq(users.id, userId))
       .returning(),
+    'user',
   );
   if (!user) throw new NotFoundError('user');
   return user;

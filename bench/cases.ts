@@ -1,0 +1,238 @@
+/**
+ * The hot paths, each as our helper and as the fastest SQL a Postgres
+ * expert would write by hand with postgres.js for the same result (plus, for
+ * the conversation, drizzle's relational query and a naive loop; for adding a
+ * message, a naive transaction of separate statements).
+ */
+import { and, asc, desc, eq } from 'drizzle-orm';
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import type postgres from 'postgres';
+import type { PostgresDatabase } from '../src/connection/create-db.ts';
+import {
+  addMessage,
+  addMessages,
+  createSession,
+  getConversationWithCitations,
+  listSessions,
+  searchMessages,
+} from '../src/queries/index.ts';
+import { encodeCursor } from '../src/queries/executor.ts';
+import * as schema from '../src/schema/index.ts';
+import type { Fixtures } from './seed.ts';
+
+export interface Implementation {
+  name: string;
+  /** The reference the ratio is taken against. */
+  reference?: boolean;
+  run(): Promise<unknown>;
+}
+
+export interface Case {
+  name: string;
+  iterations: number;
+  implementations: Implementation[];
+  /** Untimed work after the case (removing what it wrote). */
+  cleanup?(): Promise<void>;
+}
+
+export interface Clients {
+  ours: PostgresDatabase;
+  raw: postgres.Sql;
+  relational: PostgresJsDatabase<typeof schema>;
+}
+
+const citations = [
+  { documentId: 'module-1-ros2', chunkId: 'chunk_023', score: 0.89, citationIndex: 1, title: 'ROS 2', url: 'https://docs.example/ros2', snippet: 'DDS ...' },
+  { documentId: 'module-2-gazebo', chunkId: 'chunk_045', score: 0.82, citationIndex: 2, title: 'Gazebo', url: 'https://docs.example/gazebo', snippet: 'Worlds ...' },
+  { documentId: 'module-3-nav', chunkId: 'chunk_101', score: 0.61, citationIndex: 3, title: 'Nav2', url: 'https://docs.example/nav2', snippet: 'Costmaps ...' },
+];
+const citationRows = citations.map((c) => ({
+  document_id: c.documentId, chunk_id: c.chunkId, score: c.score, citation_index: c.citationIndex, title: c.title, url: c.url, snippet: c.snippet,
+}));
+
+export async function buildCases({ ours, raw, relational }: Clients, f: Fixtures): Promise<Case[]> {
+  const conversation = { sessionId: f.longSessionId, userId: f.longUserId };
+
+  // The deep page of the heavy user's 5,000 sessions: position 4,900, as both implementations' cursor.
+  const [deep] = await raw`
+    SELECT to_json(last_activity_at) #>> '{}' AS at, id FROM chat_sessions
+    WHERE user_id = ${f.heavyUserId} AND archived_at IS NULL
+    ORDER BY last_activity_at DESC, id DESC OFFSET 4899 LIMIT 1`;
+  const deepCursor = encodeCursor({ at: deep!.at, id: deep!.id });
+
+  const bulkSessions: string[] = [];
+  const bulkMessages = Array.from({ length: 10_000 }, (_, i) => ({ role: i % 2 ? ('assistant' as const) : ('user' as const), content: `imported message ${i} about lidar odometry` }));
+
+  const listByHand = (at: string | null, id: string | null) => raw`
+    SELECT * FROM chat_sessions
+    WHERE user_id = ${f.heavyUserId} AND archived_at IS NULL
+      ${at ? raw`AND (last_activity_at, id) < (${at}::timestamptz, ${id}::uuid)` : raw``}
+    ORDER BY last_activity_at DESC, id DESC
+    LIMIT 21`;
+
+  return [
+    {
+      name: 'load a 200-message conversation (3 citations per answer)',
+      iterations: 30,
+      implementations: [
+        { name: 'getConversationWithCitations', run: () => getConversationWithCitations(ours, { ...conversation, limit: 200 }) },
+        {
+          name: 'hand-written SQL',
+          reference: true,
+          run: async () => {
+            const rows = await raw`
+              SELECT s.id AS session_id, s.title, s.metadata AS session_metadata, s.created_at AS session_created_at,
+                     m.id, m.role, m.content, m.selected_text, m.metadata, m.created_at,
+                     (SELECT json_agg(json_build_object('id', c.id, 'documentId', c.document_id, 'chunkId', c.chunk_id, 'score', c.score,
+                               'citationIndex', c.citation_index, 'title', c.title, 'url', c.url, 'snippet', c.snippet, 'createdAt', c.created_at)
+                             ORDER BY c.citation_index)
+                      FROM message_citations c WHERE c.message_id = m.id) AS citations,
+                     f.rating, f.reason
+              FROM chat_sessions s
+              CROSS JOIN LATERAL (SELECT * FROM messages WHERE session_id = s.id ORDER BY created_at DESC, id DESC LIMIT 200) m
+              LEFT JOIN message_feedback f ON f.message_id = m.id AND f.user_id = ${conversation.userId}
+              WHERE s.id = ${conversation.sessionId} AND s.user_id = ${conversation.userId}`;
+            return rows.reverse();
+          },
+        },
+        {
+          name: "drizzle relational findFirst({ with })",
+          run: () =>
+            relational.query.chatSessions.findFirst({
+              where: and(eq(schema.chatSessions.id, conversation.sessionId), eq(schema.chatSessions.userId, conversation.userId)),
+              with: {
+                messages: {
+                  orderBy: [desc(schema.messages.createdAt), desc(schema.messages.id)],
+                  limit: 200,
+                  columns: { searchVector: false },
+                  with: {
+                    citations: { orderBy: [asc(schema.messageCitations.citationIndex)] },
+                    feedback: { where: eq(schema.messageFeedback.userId, conversation.userId) },
+                  },
+                },
+              },
+            }),
+        },
+        {
+          name: 'naive: one query per message',
+          run: async () => {
+            const [session] = await raw`SELECT * FROM chat_sessions WHERE id = ${conversation.sessionId} AND user_id = ${conversation.userId}`;
+            const messages = await raw`SELECT id, role, content, selected_text, metadata, created_at FROM messages
+                                       WHERE session_id = ${session!.id} ORDER BY created_at DESC, id DESC LIMIT 200`;
+            for (const message of messages) {
+              message.citations = await raw`SELECT * FROM message_citations WHERE message_id = ${message.id} ORDER BY citation_index`;
+            }
+            return messages.reverse();
+          },
+        },
+      ],
+    },
+    {
+      name: 'add an assistant message with 3 citations',
+      iterations: 100,
+      implementations: [
+        {
+          name: 'addMessage',
+          run: () => addMessage(ours, { sessionId: f.writeSessionId, userId: f.writeUserId, role: 'assistant', content: 'DDS is the middleware.', citations }),
+        },
+        {
+          name: 'hand-written SQL',
+          reference: true,
+          run: () => raw`
+            WITH message AS (
+              INSERT INTO messages (session_id, role, content)
+              SELECT id, 'assistant', 'DDS is the middleware.' FROM chat_sessions WHERE id = ${f.writeSessionId} AND user_id = ${f.writeUserId}
+              RETURNING id, session_id, created_at
+            ), citation AS (
+              INSERT INTO message_citations (message_id, document_id, chunk_id, score, citation_index, title, url, snippet)
+              SELECT message.id, c.* FROM message, jsonb_to_recordset(${raw.json(citationRows)}::jsonb)
+                AS c(document_id text, chunk_id text, score float8, citation_index int, title text, url text, snippet text)
+              RETURNING id
+            )
+            UPDATE chat_sessions s SET updated_at = now(), last_message_at = greatest(s.last_message_at, message.created_at)
+            FROM message WHERE s.id = message.session_id
+            RETURNING message.id`,
+        },
+        {
+          name: 'naive: BEGIN / INSERT / INSERT / UPDATE / COMMIT',
+          run: () =>
+            raw.begin(async (tx) => {
+              const [message] = await tx`INSERT INTO messages (session_id, role, content) VALUES (${f.writeSessionId}, 'assistant', 'DDS is the middleware.') RETURNING id, created_at`;
+              await tx`INSERT INTO message_citations ${tx(citationRows.map((c) => ({ ...c, message_id: message!.id })))}`;
+              await tx`UPDATE chat_sessions SET updated_at = now(), last_message_at = ${message!.created_at} WHERE id = ${f.writeSessionId}`;
+            }),
+        },
+      ],
+      cleanup: async () => {
+        await raw`DELETE FROM messages WHERE session_id = ${f.writeSessionId}`;
+      },
+    },
+    {
+      name: 'list sessions, first page (user with 5,000 sessions)',
+      iterations: 100,
+      implementations: [
+        { name: 'listSessions', run: () => listSessions(ours, { userId: f.heavyUserId, limit: 20 }) },
+        { name: 'hand-written SQL', reference: true, run: () => listByHand(null, null) },
+      ],
+    },
+    {
+      name: 'list sessions, deep page (sessions 4,901 to 4,920)',
+      iterations: 100,
+      implementations: [
+        { name: 'listSessions', run: () => listSessions(ours, { userId: f.heavyUserId, limit: 20, cursor: deepCursor }) },
+        { name: 'hand-written SQL', reference: true, run: () => listByHand(deep!.at, deep!.id) },
+      ],
+    },
+    {
+      name: "full-text search over a user's history",
+      iterations: 50,
+      implementations: [
+        { name: 'searchMessages', run: () => searchMessages(ours, { userId: f.searcherId, query: 'lidar odometry', limit: 20 }) },
+        {
+          name: 'hand-written SQL',
+          reference: true,
+          run: () => raw`
+            SELECT m.id, m.session_id, s.title, m.role, m.created_at, ts_rank(m.search_vector, q) AS rank,
+                   ts_headline('english'::regconfig, m.content, q, 'StartSel="**", StopSel="**", MaxFragments=2, MinWords=5, MaxWords=20') AS snippet
+            FROM plainto_tsquery('english'::regconfig, 'lidar odometry') AS q, chat_sessions s JOIN messages m ON m.session_id = s.id
+            WHERE s.user_id = ${f.searcherId} AND m.search_vector @@ q
+            ORDER BY rank DESC, m.created_at DESC, m.id
+            LIMIT 20`,
+        },
+      ],
+    },
+    {
+      name: 'bulk import 10,000 messages',
+      iterations: 5,
+      implementations: [
+        {
+          name: 'addMessages',
+          run: async () => {
+            const session = await createSession(ours, { userId: f.writeUserId });
+            bulkSessions.push(session.id);
+            return addMessages(ours, { sessionId: session.id, userId: f.writeUserId, messages: bulkMessages });
+          },
+        },
+        {
+          name: 'hand-written SQL',
+          reference: true,
+          run: async () => {
+            const [session] = await raw`INSERT INTO chat_sessions (user_id) VALUES (${f.writeUserId}) RETURNING id`;
+            bulkSessions.push(session!.id);
+            return raw`
+              WITH inserted AS (
+                INSERT INTO messages (session_id, role, content)
+                SELECT ${session!.id}, r, c FROM unnest(${raw.array(bulkMessages.map((m) => m.role))}::text[], ${raw.array(bulkMessages.map((m) => m.content))}::text[]) AS t(r, c)
+                RETURNING created_at
+              )
+              UPDATE chat_sessions SET updated_at = now(), last_message_at = (SELECT max(created_at) FROM inserted) WHERE id = ${session!.id}`;
+          },
+        },
+      ],
+      cleanup: async () => {
+        await raw`DELETE FROM chat_sessions WHERE id = ANY(${raw.array(bulkSessions)}::uuid[])`;
+        bulkSessions.length = 0;
+      },
+    },
+  ];
+}

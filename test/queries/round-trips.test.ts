@@ -1,0 +1,73 @@
+/**
+ * Round trips on the wire, counted by a proxy between the client and the
+ * server (each time the client speaks after the server did): every helper
+ * costs one, once its prepared statement exists on the connection.
+ */
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { closeDb, createDb, type PostgresDatabase } from '../../src/connection/create-db.ts';
+import {
+  addMessage,
+  createSession,
+  getConversationWithCitations,
+  getMessage,
+  getPersonalizationContext,
+  getUser,
+  listSessions,
+  mergeSessionMetadata,
+  searchMessages,
+  setFeedback,
+  upsertProfile,
+} from '../../src/queries/index.ts';
+import { useDatabase } from '../support/context.ts';
+import { insertUser } from '../support/factories.ts';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+
+const t = useDatabase();
+let proxy: TcpProxy;
+let db: PostgresDatabase;
+
+beforeAll(async () => {
+  const url = new URL(t.url);
+  proxy = await startTcpProxy({ targetHost: url.hostname, targetPort: Number(url.port || 5432) });
+  db = createDb({ url: proxy.urlThrough(t.url), max: 1 });
+});
+afterAll(async () => {
+  await closeDb(db);
+  await proxy.close();
+});
+
+async function roundTrips(call: () => Promise<unknown>): Promise<number> {
+  await call(); // the first call prepares the statement (a describe, then the execute)
+  const before = proxy.roundTrips;
+  await call();
+  return proxy.roundTrips - before;
+}
+
+test('each helper is one network round trip', async () => {
+  const userId = await insertUser(t.sql);
+  const session = await createSession(db, { userId });
+  const ref = { sessionId: session.id, userId };
+  const message = await addMessage(db, { ...ref, role: 'assistant', content: 'DDS', citations: [{ documentId: 'd', citationIndex: 1 }] });
+
+  const calls: Record<string, () => Promise<unknown>> = {
+    getConversationWithCitations: () => getConversationWithCitations(db, ref),
+    addMessage: () => addMessage(db, { ...ref, role: 'user', content: 'more', citations: [{ documentId: 'd', citationIndex: 1 }] }),
+    getMessage: () => getMessage(db, { messageId: message.id, userId }),
+    listSessions: () => listSessions(db, { userId }),
+    searchMessages: () => searchMessages(db, { userId, query: 'dds' }),
+    mergeSessionMetadata: () => mergeSessionMetadata(db, { ...ref, metadata: { a: 1 } }),
+    setFeedback: () => setFeedback(db, { messageId: message.id, userId, rating: 'up' }),
+    getUser: () => getUser(db, { userId }),
+    upsertProfile: () => upsertProfile(db, { userId, preferredLanguage: 'en' }),
+    getPersonalizationContext: () => getPersonalizationContext(db, { userId }),
+  };
+  const counted: Record<string, number> = {};
+  for (const [name, call] of Object.entries(calls)) counted[name] = await roundTrips(call);
+  expect(counted).toEqual(Object.fromEntries(Object.keys(calls).map((name) => [name, 1])));
+});
+
+test("drizzle's own (unprepared) execution would take two: what the prepared path saves", async () => {
+  const { sql } = await import('drizzle-orm');
+  const userId = await insertUser(t.sql);
+  expect(await roundTrips(() => db.execute(sql`SELECT id FROM users WHERE id = ${userId}`))).toBe(2);
+});
