@@ -138,20 +138,22 @@ export async function buildCases({ ours, raw, relational }: Clients, f: Fixtures
         {
           name: 'hand-written SQL',
           reference: true,
+          // The same result as the helper (the message and its citations), values bound as parameters.
           run: () => raw`
             WITH message AS (
               INSERT INTO messages (session_id, role, content)
-              SELECT id, 'assistant', 'DDS is the middleware.' FROM chat_sessions WHERE id = ${f.writeSessionId} AND user_id = ${f.writeUserId}
-              RETURNING id, session_id, created_at
+              SELECT id, ${'assistant'}, ${'DDS is the middleware.'} FROM chat_sessions WHERE id = ${f.writeSessionId} AND user_id = ${f.writeUserId}
+              RETURNING id, session_id, role, content, selected_text, metadata, created_at
             ), citation AS (
               INSERT INTO message_citations (message_id, document_id, chunk_id, score, citation_index, title, url, snippet)
               SELECT message.id, c.* FROM message, jsonb_to_recordset(${raw.json(citationRows)}::jsonb)
                 AS c(document_id text, chunk_id text, score float8, citation_index int, title text, url text, snippet text)
-              RETURNING id
+              RETURNING *
+            ), touched AS (
+              UPDATE chat_sessions s SET updated_at = now(), last_message_at = greatest(s.last_message_at, message.created_at)
+              FROM message WHERE s.id = message.session_id
             )
-            UPDATE chat_sessions s SET updated_at = now(), last_message_at = greatest(s.last_message_at, message.created_at)
-            FROM message WHERE s.id = message.session_id
-            RETURNING message.id`,
+            SELECT message.*, (SELECT json_agg(citation ORDER BY citation_index) FROM citation) AS citations FROM message`,
         },
         {
           name: 'naive: BEGIN / INSERT / INSERT / UPDATE / COMMIT',

@@ -42,36 +42,38 @@ export async function getConversationWithCitations(db: Executor, input: Conversa
     ? sql`AND (m.created_at, m.id) < (${position.at}::timestamptz, ${position.id}::uuid)`
     : sql``;
 
-  const [row] = await queryRows<{ session: Json<ChatSession>; messages: MessageJson[]; more: boolean }>(
+  // The session id goes into the messages scan as a value (not a subquery), so the planner walks the
+  // (session_id, created_at, id) index backwards and stops after limit + 1 rows; no sort.
+  const [row] = await queryRows<{ session: Json<ChatSession>; messages: MessageJson[] }>(
     db,
     sql`
       WITH session AS (
         SELECT * FROM chat_sessions WHERE id = ${sessionId} AND user_id = ${userId}
       ), page AS (
         SELECT m.* FROM messages m
-        WHERE m.session_id = (SELECT id FROM session) ${olderThanCursor}
+        WHERE m.session_id = ${sessionId} AND EXISTS (SELECT 1 FROM session) ${olderThanCursor}
         ORDER BY m.created_at DESC, m.id DESC
         LIMIT ${limit + 1}
-      ), shown AS (
-        SELECT * FROM page ORDER BY created_at DESC, id DESC LIMIT ${limit}
       )
       SELECT ${sessionJson('session')} AS session,
-             (SELECT count(*) FROM page) > ${limit} AS more,
              (SELECT coalesce(json_agg(json_build_object(
                 'id', p.id, 'sessionId', p.session_id, 'role', p.role, 'content', p.content,
                 'selectedText', p.selected_text, 'metadata', p.metadata, 'createdAt', p.created_at,
                 'citations', ${citationsOf('p')},
                 'feedback', (SELECT ${feedbackJson('f')} FROM message_feedback f WHERE f.message_id = p.id AND f.user_id = ${userId})
-              ) ORDER BY p.created_at, p.id), '[]'::json) FROM shown p) AS messages
+              ) ORDER BY p.created_at, p.id), '[]'::json) FROM page p) AS messages
       FROM session`,
     'session',
   );
   if (!row) throw new NotFoundError('session');
 
-  const oldest = row.messages[0];
+  // limit + 1 rows were read to learn whether older ones exist; the extra one is the oldest.
+  const more = row.messages.length > limit;
+  const shown = more ? row.messages.slice(1) : row.messages;
+  const oldest = shown[0];
   return {
     session: hydrateSession(row.session),
-    messages: row.messages.map(hydrateConversationMessage),
-    nextCursor: row.more && oldest ? encodeCursor({ at: oldest.createdAt, id: oldest.id }) : null,
+    messages: shown.map(hydrateConversationMessage),
+    nextCursor: more && oldest ? encodeCursor({ at: oldest.createdAt, id: oldest.id }) : null,
   };
 }

@@ -272,13 +272,19 @@ export async function searchMessages(db: Executor, input: SearchMessagesInput): 
   const { userId, query, limit, highlight } = parseInput(searchMessagesInput, input);
   const [start, stop] = highlight.map((marker) => `"${marker}"`); // markers hold no " or , (validated)
   const options = `StartSel=${start}, StopSel=${stop}, MaxFragments=2, MinWords=5, MaxWords=20, FragmentDelimiter=" … "`;
+  // Walk the user's sessions and read each one's messages through the session index (OFFSET 0 keeps
+  // the subquery from being flattened), then match. A prepared statement soon runs a generic plan, which
+  // cannot see the words; without the fence that plan scans the full-text index over every user's
+  // messages (measured: 117 ms against 1.4 ms) and grows with the table.
   const rows = await queryRows<Json<SearchHit>>(
     db,
     sql`
       SELECT m.id AS "messageId", m.session_id AS "sessionId", s.title AS "sessionTitle", m.role,
              to_json(m.created_at) #>> '{}' AS "createdAt", ts_rank(m.search_vector, q) AS rank,
              ts_headline(${config}, m.content, q, ${options}) AS snippet
-      FROM plainto_tsquery(${config}, ${query}) AS q, chat_sessions s JOIN messages m ON m.session_id = s.id
+      FROM plainto_tsquery(${config}, ${query}) AS q,
+           chat_sessions s
+           CROSS JOIN LATERAL (SELECT * FROM messages WHERE session_id = s.id OFFSET 0) AS m
       WHERE s.user_id = ${userId} AND m.search_vector @@ q
       ORDER BY rank DESC, m.created_at DESC, m.id
       LIMIT ${limit}`,
