@@ -48,7 +48,10 @@ interface Row {
   medianMs: number;
   p95Ms: number;
   roundTrips: number;
+  /** Median of per-iteration ratios ours / reference (each iteration runs both back to back, so drift cancels). */
   ratio: number | null;
+  /** Ratio of the medians, for comparison. */
+  ratioOfMedians: number | null;
 }
 
 const quiet = { onnotice: () => {} } as const;
@@ -120,17 +123,21 @@ async function measure(cases: Case[], counters: Map<string, number>): Promise<Ro
     }
     await benchCase.cleanup?.();
     const reference = benchCase.implementations.find((impl) => impl.reference)!;
-    const referenceMedian = quantile([...samples.get(reference.name)!].sort((a, b) => a - b), 0.5);
+    const referenceSamples = samples.get(reference.name)!;
+    const referenceMedian = quantile([...referenceSamples].sort((a, b) => a - b), 0.5);
     for (const impl of benchCase.implementations) {
-      const sorted = [...samples.get(impl.name)!].sort((a, b) => a - b);
+      const own = samples.get(impl.name)!;
+      const sorted = [...own].sort((a, b) => a - b);
       const median = quantile(sorted, 0.5);
+      const pairedRatios = own.map((ms, i) => ms / referenceSamples[i]!).sort((a, b) => a - b);
       rows.push({
         case: benchCase.name,
         implementation: impl.name,
         medianMs: Number(median.toFixed(3)),
         p95Ms: Number(quantile(sorted, 0.95).toFixed(3)),
         roundTrips: Number((trips.get(impl.name)! / benchCase.iterations).toFixed(2)),
-        ratio: impl.reference ? null : Number((median / referenceMedian).toFixed(2)),
+        ratio: impl.reference ? null : Number(quantile(pairedRatios, 0.5).toFixed(2)),
+        ratioOfMedians: impl.reference ? null : Number((median / referenceMedian).toFixed(2)),
       });
     }
     process.stderr.write(`measured: ${benchCase.name}\n`);
@@ -166,9 +173,15 @@ async function capturePlans(url: string, fixtures: Fixtures): Promise<PlanReport
 }
 
 function markdown(rows: Row[], header: string): string {
-  const lines = [header, '', '| case | implementation | median ms | p95 ms | round trips | × hand-written |', '| --- | --- | ---: | ---: | ---: | ---: |'];
+  const lines = [
+    header,
+    '',
+    '| case | implementation | median ms | p95 ms | round trips | × hand-written (paired) | × (of medians) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
   for (const row of rows) {
-    lines.push(`| ${row.case} | ${row.implementation} | ${row.medianMs.toFixed(2)} | ${row.p95Ms.toFixed(2)} | ${row.roundTrips} | ${row.ratio === null ? '1.00 (reference)' : row.ratio.toFixed(2)} |`);
+    const ratio = (value: number | null) => (value === null ? 'reference' : value.toFixed(2));
+    lines.push(`| ${row.case} | ${row.implementation} | ${row.medianMs.toFixed(2)} | ${row.p95Ms.toFixed(2)} | ${row.roundTrips} | ${ratio(row.ratio)} | ${ratio(row.ratioOfMedians)} |`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -60,6 +60,13 @@ describe('getConversationWithCitations', () => {
     expect(pages).toHaveLength(Math.ceil(1000 / 64));
   });
 
+  test('a session without messages: the session, no messages, no cursor', async () => {
+    const userId = await insertUser(t.sql);
+    const session = await createSession(t.api, { userId, title: 'empty' });
+    const result = await getConversationWithCitations(t.api, { sessionId: session.id, userId });
+    expect(result).toEqual({ session, messages: [], nextCursor: null });
+  });
+
   test("another user's session is NotFound; a forged cursor is a ValidationError", async () => {
     const owner = await insertUser(t.sql);
     const session = await createSession(t.api, { userId: owner });
