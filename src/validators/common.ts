@@ -64,25 +64,49 @@ export function boundedText(key: keyof Limits, options: { min?: number } = {}) {
   );
 }
 
-/** True for JSON whose keys and strings are storable text, nested at most `limits.jsonDepth` deep. */
-export function isStorableJson(value: unknown, depth = 0): boolean {
-  if (depth > limits.jsonDepth) return false;
-  if (typeof value === 'string') return isStorableText(value);
-  if (typeof value === 'number') return Number.isFinite(value);
-  if (Array.isArray(value)) return value.every((item) => isStorableJson(item, depth + 1));
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value).every(([key, item]) => isStorableText(key) && isStorableJson(item, depth + 1));
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * Why a value is not a storable JSON object, or undefined when it is. Walks
+ * the value with an explicit stack, so a value nested 10,000 deep is refused
+ * at the depth limit instead of overflowing the call stack.
+ */
+export function jsonObjectProblem(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'must be a JSON object';
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node === 'string') {
+      if (!isStorableText(node)) return `strings ${storableMessage}`;
+    } else if (typeof node === 'number') {
+      if (!Number.isFinite(node)) return 'numbers must be finite';
+    } else if (node !== null && typeof node === 'object') {
+      if (depth >= limits.jsonDepth) return `must be nested at most ${limits.jsonDepth} deep`;
+      if (Array.isArray(node)) {
+        for (const item of node) stack.push([item, depth + 1]);
+      } else {
+        const prototype = Object.getPrototypeOf(node);
+        if (prototype !== Object.prototype && prototype !== null) return 'must hold only JSON values (no dates, maps or class instances)';
+        for (const [key, item] of Object.entries(node)) {
+          if (!isStorableText(key)) return `keys ${storableMessage}`;
+          stack.push([item, depth + 1]);
+        }
+      }
+    } else if (typeof node !== 'boolean' && node !== null) {
+      return 'must hold only JSON values (no undefined, functions or bigints)';
+    }
   }
-  return true;
+  if (Buffer.byteLength(JSON.stringify(value)) > limits.jsonBytes) return `must be at most ${limits.jsonBytes} bytes as JSON`;
+  return undefined;
 }
 
 /** A JSON object (never an array or a scalar), as the `metadata` and `extras` columns hold, of bounded depth and size. */
 export const jsonObjectSchema = z
-  .record(z.string(), z.json())
-  .refine(isStorableJson, { error: () => `must be nested at most ${limits.jsonDepth} deep and ${storableMessage}` })
-  .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= limits.jsonBytes, {
-    error: () => `must be at most ${limits.jsonBytes} bytes as JSON`,
-  });
+  .custom<{ [key: string]: JsonValue }>((value) => jsonObjectProblem(value) === undefined, {
+    error: (issue) => jsonObjectProblem(issue.input) ?? 'must be a JSON object',
+  })
+  // A plain-object copy of exactly what will be stored (null-prototype objects included).
+  .transform((value) => JSON.parse(JSON.stringify(value)) as { [key: string]: JsonValue });
 
 /** A metadata patch: like a JSON object, where a `null` value removes the key. */
 export const jsonPatchSchema = jsonObjectSchema;
