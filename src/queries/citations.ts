@@ -20,6 +20,7 @@ import {
   type MessageWithCitations,
   parseInput,
   queryRows,
+  readOnly,
 } from './executor.ts';
 import { citationJson } from './json.ts';
 import type { Page } from './sessions.ts';
@@ -35,6 +36,7 @@ export async function getCitationsForMessage(db: Executor, input: MessageRefInpu
       FROM messages m JOIN chat_sessions s ON s.id = m.session_id
       WHERE m.id = ${messageId} AND s.user_id = ${userId}`,
     'message',
+    readOnly,
   );
   if (!row) throw new NotFoundError('message');
   return row.citations.map(hydrateCitation);
@@ -71,6 +73,7 @@ export async function listMessagesCitingDocument(
       ORDER BY m.created_at DESC, m.id DESC
       LIMIT ${limit + 1}`,
     'message',
+    readOnly,
   );
   const page = rows.slice(0, limit).map(({ message }) => ({
     ...hydrateMessage(message),
@@ -105,6 +108,7 @@ export async function topCitedDocuments(db: Executor, input: TopCitedDocumentsIn
       ORDER BY citations DESC, c.document_id
       LIMIT ${limit}`,
     'citation',
+    readOnly,
   );
   return rows.map((row) => ({ ...row, meanScore: row.meanScore === null ? null : Number(row.meanScore) }));
 }

@@ -14,6 +14,7 @@ import {
   type MessageRow,
   parseInput,
   queryRows,
+  readOnly,
 } from './executor.ts';
 import { citationsOf, feedbackJson, sessionJson } from './json.ts';
 
@@ -75,6 +76,7 @@ export async function getConversationWithCitations(db: Executor, input: Conversa
       WHERE s.id = ${sessionId} AND s.user_id = ${userId}
       ORDER BY m.created_at DESC, m.id DESC`,
     'session',
+    readOnly,
   );
   const session = rows[0]?.session;
   if (!session) throw new NotFoundError('session');

@@ -15,8 +15,17 @@ interface DriverError extends Error {
   table?: string;
 }
 
-const retryableStates = new Set(['40001', '40P01', '55P03', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
-const connectionCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED']);
+/** The statement did not take effect, and running it again may succeed: serialization failure, deadlock, lock timeout. */
+const retryableStates = new Set(['40001', '40P01', '55P03']);
+/** No connection was made, so nothing was sent: safe to retry. */
+const notConnectedCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'CONNECT_TIMEOUT', '57P03', '08001', '08004']);
+/** The connection broke while a statement may have been running: a write may or may not have been applied. */
+const connectionLostCodes = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'CONNECTION_CLOSED', 'CONNECTION_DESTROYED', '57P01', '57P02', '08000', '08003', '08006']);
+
+export interface ErrorContext {
+  /** The statement only reads, so it is safe to run again after a lost connection. */
+  readOnly?: boolean;
+}
 
 /** What postgres.js attaches to its errors that may hold user text: the bound values. */
 const boundValueKeys = new Set(['parameters', 'args', 'params', 'types']);
@@ -42,7 +51,7 @@ function driverErrorOf(error: unknown): DriverError {
 }
 
 /** Maps any error thrown by a query to a RagChatDbError (already-mapped errors pass through). */
-export function toLibraryError(error: unknown, entity = 'row'): RagChatDbError {
+export function toLibraryError(error: unknown, entity = 'row', context: ErrorContext = {}): RagChatDbError {
   if (error instanceof RagChatDbError) return error;
   const driver = driverErrorOf(error);
   const code = driver?.code;
@@ -63,9 +72,22 @@ export function toLibraryError(error: unknown, entity = 'row'): RagChatDbError {
     case '54000':
       return new ValidationError([{ path: [], message: `rejected by the database (SQLSTATE ${code}${constraint ? `, ${constraint}` : ''})` }], options);
   }
-  const retryable = (code !== undefined && retryableStates.has(code)) || (code !== undefined && connectionCodes.has(code));
-  const what = connectionCodes.has(code ?? '') ? 'database connection failed' : 'database error';
-  return new DatabaseError(`${what}${code ? ` (${code})` : ''}: ${driver?.message ?? String(error)}`, code, retryable, options);
+  const reason = driver?.message ?? String(error);
+  if (code && notConnectedCodes.has(code)) {
+    return new DatabaseError(`could not connect to the database (${code}): ${reason}; nothing was sent, a retry is safe`, code, true, options);
+  }
+  if (code && connectionLostCodes.has(code)) {
+    return context.readOnly
+      ? new DatabaseError(`the database connection was lost (${code}): ${reason}; the call only reads, a retry is safe`, code, true, options)
+      : new DatabaseError(
+          `the database connection was lost (${code}) while the statement may have been running: ${reason}; ` +
+            'it may or may not have been applied, so check before retrying',
+          code,
+          false,
+          options,
+        );
+  }
+  return new DatabaseError(`database error${code ? ` (${code})` : ''}: ${reason}`, code, code !== undefined && retryableStates.has(code), options);
 }
 
 const conflictMessages: Record<string, string> = {
@@ -76,10 +98,10 @@ const conflictMessages: Record<string, string> = {
 };
 
 /** Runs a query and maps what it throws. */
-export async function mapped<T>(entity: string, run: () => Promise<T>): Promise<T> {
+export async function mapped<T>(entity: string, run: () => Promise<T>, context: ErrorContext = {}): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    throw toLibraryError(error, entity);
+    throw toLibraryError(error, entity, context);
   }
 }

@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { ValidationError } from '../errors.ts';
 import type * as schema from '../schema/index.ts';
 import type { ChatSession, Message, MessageCitation, MessageFeedback } from '../schema/index.ts';
-import { mapped } from './errors.ts';
+import { type ErrorContext, mapped } from './errors.ts';
 
 /** A drizzle database or transaction with our schema: `createDb()`, `createEmbeddedDb()`, or the `tx` of `db.transaction`. */
 export type Executor = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -46,18 +46,25 @@ function postgresClientOf(db: Executor): postgres.Sql | undefined {
   return typeof client?.unsafe === 'function' ? (client as postgres.Sql) : undefined;
 }
 
-async function runPrepared(client: postgres.Sql, text: string, params: unknown[], entity: string): Promise<Record<string, unknown>[]> {
-  return mapped(entity, async () => [...(await client.unsafe(text, params as never[], { prepare: true }))]);
+async function runPrepared(client: postgres.Sql, text: string, params: unknown[], entity: string, context: ErrorContext) {
+  return mapped(entity, async () => [...(await client.unsafe(text, params as never[], { prepare: true }))] as Record<string, unknown>[], context);
 }
 
-/** Runs raw SQL (one statement, one round trip) and returns its rows, on postgres.js or PGlite. */
-export async function queryRows<T>(db: Executor, query: SQL, entity: string): Promise<T[]> {
+/** For statements that only read: a lost connection is then safe to retry. */
+export const readOnly: ErrorContext = { readOnly: true };
+
+/**
+ * Runs raw SQL (one statement, one round trip) and returns its rows, on
+ * postgres.js or PGlite. `readOnly` statements report a lost connection as
+ * safe to retry; writes as possibly applied.
+ */
+export async function queryRows<T>(db: Executor, query: SQL, entity: string, context: ErrorContext = {}): Promise<T[]> {
   const client = postgresClientOf(db);
   if (client) {
     const { sql: text, params } = (db as unknown as DrizzleInternals).dialect.sqlToQuery(query);
-    return (await runPrepared(client, text, params, entity)) as T[];
+    return (await runPrepared(client, text, params, entity, context)) as T[];
   }
-  const result = await mapped(entity, () => db.execute(query));
+  const result = await mapped(entity, () => db.execute(query), context);
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
@@ -75,11 +82,12 @@ export async function tableRows<TTable extends PgTable>(
   table: TTable,
   query: TableQuery<TTable['$inferSelect']>,
   entity: string,
+  context: ErrorContext = {},
 ): Promise<TTable['$inferSelect'][]> {
   const client = postgresClientOf(db);
-  if (!client) return mapped(entity, async () => query);
+  if (!client) return mapped(entity, async () => query, context);
   const { sql: text, params } = query.toSQL();
-  const rows = await runPrepared(client, text, params, entity);
+  const rows = await runPrepared(client, text, params, entity, context);
   return rows.map((row) => decodeRow(table, row));
 }
 

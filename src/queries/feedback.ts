@@ -4,7 +4,7 @@ import { NotFoundError } from '../errors.ts';
 import type { MessageFeedback } from '../schema/chat.ts';
 import { type MessageRefInput, messageRefInput } from '../validators/citations.ts';
 import { type FeedbackSummaryInput, feedbackSummaryInput, type SetFeedbackInput, setFeedbackInput } from '../validators/feedback.ts';
-import { type Executor, hydrateFeedback, type Json, parseInput, queryRows } from './executor.ts';
+import { type Executor, hydrateFeedback, type Json, parseInput, queryRows, readOnly } from './executor.ts';
 import { feedbackJson } from './json.ts';
 
 /**
@@ -79,6 +79,7 @@ export async function feedbackSummary(db: Executor, input: FeedbackSummaryInput)
              ) r), '[]'::json) AS reasons
       FROM window_feedback`,
     'feedback',
+    readOnly,
   );
   return row!;
 }

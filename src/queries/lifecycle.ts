@@ -17,11 +17,12 @@ import {
   type Json,
   parseInput,
   queryRows,
+  readOnly,
 } from './executor.ts';
 import { citationsOf, feedbackJson, sessionJson } from './json.ts';
 
 async function hasAuthModule(db: Executor): Promise<boolean> {
-  const [row] = await queryRows<{ present: boolean }>(db, sql`SELECT to_regclass('users') IS NOT NULL AS present`, 'user');
+  const [row] = await queryRows<{ present: boolean }>(db, sql`SELECT to_regclass('users') IS NOT NULL AS present`, 'user', readOnly);
   return row!.present;
 }
 
@@ -67,6 +68,7 @@ export async function exportUserData(db: Executor, input: UserIdInput): Promise<
           FROM chat_sessions s WHERE s.user_id = ${userId}), '[]'::json) AS sessions,
         coalesce((SELECT json_agg(${feedbackJson('f')} ORDER BY f.created_at, f.id) FROM message_feedback f WHERE f.user_id = ${userId}), '[]'::json) AS feedback`,
     'user',
+    readOnly,
   );
   const dates = <T extends { createdAt: string; updatedAt: string }>(value: T) => ({
     ...value,

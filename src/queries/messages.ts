@@ -32,6 +32,7 @@ import {
   type MessageWithCitations,
   parseInput,
   queryRows,
+  readOnly,
 } from './executor.ts';
 import { citationJson, citationsOf, mergeJson, messageJson } from './json.ts';
 
@@ -182,6 +183,7 @@ export async function getMessage(db: Executor, input: MessageRefInput): Promise<
       FROM messages m JOIN chat_sessions s ON s.id = m.session_id
       WHERE m.id = ${messageId} AND s.user_id = ${userId}`,
     'message',
+    readOnly,
   );
   if (!row) throw new NotFoundError('message');
   return toMessageWithCitations(row.message);
@@ -247,6 +249,7 @@ export async function countUserMessagesSince(db: Executor, input: CountUserMessa
       FROM chat_sessions s JOIN messages m ON m.session_id = s.id
       WHERE s.user_id = ${userId} AND m.role = ${role} AND m.created_at >= ${since.toISOString()}::timestamptz`,
     'message',
+    readOnly,
   );
   return row!.count;
 }
@@ -289,6 +292,7 @@ export async function searchMessages(db: Executor, input: SearchMessagesInput): 
       ORDER BY rank DESC, m.created_at DESC, m.id
       LIMIT ${limit}`,
     'message',
+    readOnly,
   );
   return rows.map((row) => ({ ...row, createdAt: new Date(row.createdAt), rank: Number(row.rank) }));
 }

@@ -4,7 +4,7 @@ import { NotFoundError } from '../errors.ts';
 import { type ExperienceLevel, type UserProfile, userProfiles } from '../schema/auth.ts';
 import { type UpsertProfileInput, upsertProfileInput } from '../validators/profiles.ts';
 import { type UserIdInput, userIdInput } from '../validators/users.ts';
-import { type Executor, parseInput, queryRows, tableRows } from './executor.ts';
+import { type Executor, parseInput, queryRows, readOnly, tableRows } from './executor.ts';
 
 /**
  * Creates the user's profile, or changes the fields given (an `INSERT ... ON
@@ -28,7 +28,7 @@ export async function upsertProfile(db: Executor, input: UpsertProfileInput): Pr
 
 export async function findProfile(db: Executor, input: UserIdInput): Promise<UserProfile | undefined> {
   const { userId } = parseInput(userIdInput, input);
-  const [profile] = await tableRows(db, userProfiles, db.select().from(userProfiles).where(eq(userProfiles.userId, userId)), 'profile');
+  const [profile] = await tableRows(db, userProfiles, db.select().from(userProfiles).where(eq(userProfiles.userId, userId)), 'profile', readOnly);
   return profile;
 }
 

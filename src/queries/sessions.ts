@@ -18,7 +18,7 @@ import {
   type SessionRefInput,
   sessionRefInput,
 } from '../validators/sessions.ts';
-import { decodeCursor, decodeRow, encodeCursor, type Executor, parseInput, queryRows, tableRows } from './executor.ts';
+import { decodeCursor, decodeRow, encodeCursor, type Executor, parseInput, queryRows, readOnly, tableRows } from './executor.ts';
 import { mergeJson } from './json.ts';
 
 export interface Page<T> {
@@ -37,7 +37,7 @@ const owned = (sessionId: string, userId: string) => and(eq(chatSessions.id, ses
 
 export async function findSession(db: Executor, input: SessionRefInput): Promise<ChatSession | undefined> {
   const { sessionId, userId } = parseInput(sessionRefInput, input);
-  const [session] = await tableRows(db, chatSessions, db.select().from(chatSessions).where(owned(sessionId, userId)), 'session');
+  const [session] = await tableRows(db, chatSessions, db.select().from(chatSessions).where(owned(sessionId, userId)), 'session', readOnly);
   return session;
 }
 

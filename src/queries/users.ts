@@ -12,7 +12,7 @@ import {
   updateUserInput,
   userIdInput,
 } from '../validators/users.ts';
-import { type Executor, parseInput, tableRows } from './executor.ts';
+import { type Executor, parseInput, readOnly, tableRows } from './executor.ts';
 
 /** Creates a user. ConflictError if the email is taken, in any letter case. */
 export async function createUser(db: Executor, input: CreateUserInput): Promise<User> {
@@ -23,7 +23,7 @@ export async function createUser(db: Executor, input: CreateUserInput): Promise<
 
 export async function findUser(db: Executor, input: UserIdInput): Promise<User | undefined> {
   const { userId } = parseInput(userIdInput, input);
-  const [user] = await tableRows(db, users, db.select().from(users).where(eq(users.id, userId)), 'user');
+  const [user] = await tableRows(db, users, db.select().from(users).where(eq(users.id, userId)), 'user', readOnly);
   return user;
 }
 
@@ -37,7 +37,7 @@ export async function getUser(db: Executor, input: UserIdInput): Promise<User> {
 /** Case-insensitive, served by the unique index on lower(email). */
 export async function findUserByEmail(db: Executor, input: FindUserByEmailInput): Promise<User | undefined> {
   const { email } = parseInput(findUserByEmailInput, input);
-  const [user] = await tableRows(db, users, db.select().from(users).where(sql`lower(${users.email}) = lower(${email})`).limit(1), 'user');
+  const [user] = await tableRows(db, users, db.select().from(users).where(sql`lower(${users.email}) = lower(${email})`).limit(1), 'user', readOnly);
   return user;
 }
 
