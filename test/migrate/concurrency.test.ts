@@ -122,3 +122,49 @@ test('a runner killed inside a no-transaction file: the next run refuses, naming
     }
   });
 });
+
+test('a runner killed inside a transactional file: the database stays at the previous version, and the next run applies the file', { timeout: 60_000 }, async () => {
+  const set = writeMigrationSet([
+    { tag: '0000_table', up: 'CREATE TABLE killed_tx (v int)', down: 'DROP TABLE killed_tx' },
+    {
+      tag: '0001_slow',
+      up: 'ALTER TABLE killed_tx ADD COLUMN w int\n--> statement-breakpoint\nSELECT pg_sleep(2)\n--> statement-breakpoint\nCREATE INDEX killed_tx_w_idx ON killed_tx (w)',
+      down: 'DROP INDEX killed_tx_w_idx\n--> statement-breakpoint\nALTER TABLE killed_tx DROP COLUMN w',
+    },
+  ]);
+  await withEmptyDatabase(async (url) => {
+    const script = join(packageRoot, 'test', 'support', 'migrate-process.mjs');
+    const child = spawn(process.execPath, [script, url, JSON.stringify(set)], { stdio: 'ignore' });
+    const sql = connect(url, 1);
+    try {
+      // Kill it while it sleeps inside 0001's transaction, after the ALTER TABLE ran.
+      for (let i = 0; i < 400; i++) {
+        const rows = await sql`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(2)%'`;
+        if (rows.length > 0) break;
+        await sleep(10);
+      }
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      // Postgres rolls the transaction back once it notices the client is gone (at the latest when the sleep ends).
+      for (let i = 0; i < 400; i++) {
+        const rows = await sql`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(2)%'`;
+        if (rows.length === 0) break;
+        await sleep(10);
+      }
+      const [column] = await sql`SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'killed_tx' AND column_name = 'w'`;
+      expect(column!.n).toBe(0);
+      const applied = await sql`SELECT created_at FROM drizzle.${sql(set.migrationsTable)}`;
+      expect(applied).toHaveLength(1);
+
+      const client = await connectForMigrations(url);
+      try {
+        expect((await applyMigrations(client, [set])).map((step) => step.tag)).toEqual(['0001_slow']);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      child.kill('SIGKILL');
+      await sql.end();
+    }
+  });
+});
