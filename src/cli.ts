@@ -71,8 +71,8 @@ const help = {
   main: `Usage: rag-chat-db <command> [options]
 
 Commands:
-  init [--scope all|chat|auth]   install the modules of a scope, or bring them up to date (alias: migrate)
-  rollback --module M            roll back a module's newest migration (--steps N, --to TAG, --all)
+  init [--scope all|chat|auth|rls]  install the modules of a scope, or bring them up to date (alias: migrate)
+  rollback --module M               roll back a module's newest migration (--steps N, --to TAG, --all)
   status                         per module: applied, pending, tampered, failed
   verify                         apply, roll back and re-apply pending migrations on a scratch database
   new "<description>" --module M create a migration and its down file (after a schema change, or --custom)
@@ -85,13 +85,14 @@ Run "rag-chat-db <command> --help" for a command's options.
 Connection: $DATABASE_URL (environment or ./.env); without one, the embedded PGlite database in ./.rag-chat-db/.
 Exit codes: 0 ok, 1 failed, 2 usage, 3 refused (nothing was run), 4 database unreachable.
 `,
-  init: `Usage: rag-chat-db init [--scope all|chat|auth] [options]
+  init: `Usage: rag-chat-db init [--scope all|chat|auth|rls] [options]
 
 Installs the modules of the scope in dependency order and applies every pending migration.
 Running it again applies nothing.
   all    auth, chat and the link between them (foreign keys from chat to users)
   chat   sessions, messages, citations, feedback; user ids from an external auth provider
   auth   users and onboarding profiles
+  rls    row-level security on the chat tables (installs chat first); use it with withUser()
 
 Options:
   --scope S           default all
@@ -99,7 +100,7 @@ Options:
   --wait S            how long to wait for another migration run, default 120
   --verbose           print stack traces
 `,
-  rollback: `Usage: rag-chat-db rollback --module auth|chat|link [--steps N | --to TAG | --all] [options]
+  rollback: `Usage: rag-chat-db rollback --module auth|chat|link|rls [--steps N | --to TAG | --all] [options]
 
 Rolls back a module's applied migrations, newest first, each down file with its journal row in one
 transaction. --to TAG keeps TAG applied and rolls back what came after it. A module another installed

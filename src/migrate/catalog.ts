@@ -20,7 +20,8 @@ const userNamespaces = `
     AND nspname NOT LIKE 'pg\\_temp\\_%' AND nspname NOT LIKE 'pg\\_toast\\_temp\\_%'`;
 
 const queries: Record<string, string> = {
-  schema: `SELECT nspname FROM pg_namespace WHERE oid IN (${userNamespaces})`,
+  // Privileges as they take effect: a NULL ACL means the owner's defaults (GRANT then REVOKE writes them out).
+  schema: `SELECT nspname || ' acl=' || coalesce(nspacl, acldefault('n'::"char", nspowner))::text FROM pg_namespace WHERE oid IN (${userNamespaces})`,
   extension: `SELECT extname || ' ' || extversion FROM pg_extension`,
   type: `
     SELECT t.typnamespace::regnamespace || '.' || t.typname || ' ' || t.typtype::text ||
@@ -30,6 +31,7 @@ const queries: Record<string, string> = {
       AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind <> 'c')`,
   relation: `
     SELECT c.oid::regclass || ' ' || c.relkind::text || ' rls=' || c.relrowsecurity || ' force=' || c.relforcerowsecurity ||
+           ' acl=' || coalesce(c.relacl, acldefault((CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END)::"char", c.relowner))::text ||
            coalesce(' comment=' || obj_description(c.oid, 'pg_class'), '')
     FROM pg_class c WHERE c.relnamespace IN (${userNamespaces}) AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')`,
   column: `

@@ -2,7 +2,7 @@
  * The installable modules, in dependency order. Each has its own schema file,
  * migrations folder and journal, and its own drizzle migrations table.
  */
-export const moduleNames = ['auth', 'chat', 'link'] as const;
+export const moduleNames = ['auth', 'chat', 'link', 'rls'] as const;
 export type ModuleName = (typeof moduleNames)[number];
 
 export interface ModuleInfo {
@@ -23,6 +23,7 @@ export const modules: Record<ModuleName, ModuleInfo> = {
   auth: module('auth', []),
   chat: module('chat', []),
   link: module('link', ['auth', 'chat']),
+  rls: module('rls', ['chat']),
 };
 
 function module(name: ModuleName, requires: readonly ModuleName[]): ModuleInfo {
@@ -44,6 +45,8 @@ export const scopes = {
   all: ['auth', 'chat', 'link'],
   chat: ['chat'],
   auth: ['auth'],
+  /** Row-level security on the chat tables (on top of chat or all). */
+  rls: ['chat', 'rls'],
 } as const satisfies Record<string, readonly ModuleName[]>;
 export type Scope = keyof typeof scopes;
 

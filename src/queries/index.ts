@@ -8,3 +8,4 @@ export * from './messages.ts';
 export * from './profiles.ts';
 export * from './sessions.ts';
 export * from './users.ts';
+export * from './rls.ts';

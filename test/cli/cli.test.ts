@@ -69,7 +69,7 @@ describe('init', () => {
     expect(first.stderr).toBe(`rag-chat-db: DATABASE_URL is not set; using the embedded PGlite database in ${join(cwd, '.rag-chat-db')}`);
     expect(first.stdout).toContain('applied 3 migrations');
     const state = await cli(['status', '--json'], { cwd });
-    expect(JSON.parse(state.stdout).map((module: { applied: string[] }) => module.applied.length)).toEqual([1, 1, 1]);
+    expect(JSON.parse(state.stdout).map((module: { applied: string[] }) => module.applied.length)).toEqual([1, 1, 1, 0]);
   });
 });
 
@@ -151,8 +151,8 @@ describe('verify', () => {
 describe('usage', () => {
   test.each([
     [['frobnicate'], 'unknown command "frobnicate"'],
-    [['init', '--scope', 'everything'], '--scope must be one of all, chat, auth'],
-    [['rollback'], '--module must be one of auth, chat, link'],
+    [['init', '--scope', 'everything'], '--scope must be one of all, chat, auth, rls'],
+    [['rollback'], '--module must be one of auth, chat, link, rls'],
     [['rollback', '--module', 'chat', '--steps', '0'], '--steps takes a whole number of at least 1'],
     [['rollback', '--module', 'chat', '--all', '--steps', '2'], 'give one of --steps, --to and --all'],
     [['init', '--bogus'], "Unknown option '--bogus'"],

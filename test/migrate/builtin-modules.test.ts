@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { connectForMigrations } from '../../src/migrate/client.ts';
 import { packageRoot, readMigrations } from '../../src/migrate/files.ts';
 import { migrate, rollback, status } from '../../src/migrate/index.ts';
-import { moduleNames } from '../../src/migrate/modules.ts';
+import { scopes } from '../../src/migrate/modules.ts';
 import { catalogOf, connect, createDatabase, databaseName, dropDatabase, urlOf } from '../support/databases.ts';
 
 const run = promisify(execFile);
@@ -52,13 +52,14 @@ describe('drizzle-kit compatibility', () => {
   test('`drizzle-kit migrate` after our runner applies nothing', { timeout: 60_000 }, async () => {
     const url = await emptyDatabase();
     await withClient(url, (client) => migrate(client, { scope: 'all' }));
-    for (const module of moduleNames) await drizzleKitMigrate(url, module);
+    for (const module of scopes.all) await drizzleKitMigrate(url, module);
 
     const states = await withClient(url, (client) => status(client));
     expect(states.map((state) => [state.source.name, state.applied.length, state.pending.length])).toEqual([
       ['auth', 1, 0],
       ['chat', 1, 0],
       ['link', 1, 0],
+      ['rls', 0, 1],
     ]);
     const sql = connect(url, 1);
     const [rows] = await sql`SELECT (SELECT count(*) FROM drizzle.__drizzle_migrations_auth) + (SELECT count(*) FROM drizzle.__drizzle_migrations_chat) + (SELECT count(*) FROM drizzle.__drizzle_migrations_link) AS n`;
@@ -68,7 +69,7 @@ describe('drizzle-kit compatibility', () => {
 
   test('our runner after `drizzle-kit migrate` applies nothing, and sees the same schema', { timeout: 60_000 }, async () => {
     const url = await emptyDatabase();
-    for (const module of moduleNames) await drizzleKitMigrate(url, module);
+    for (const module of scopes.all) await drizzleKitMigrate(url, module);
     expect(await withClient(url, (client) => migrate(client, { scope: 'all' }))).toEqual([]);
     expect(await catalogOf(url)).toEqual(templateCatalog);
   });
@@ -85,7 +86,7 @@ const hasPsql = (() => {
 
 test.runIf(hasPsql)('the raw SQL workflow: `psql -v ON_ERROR_STOP=1 -1 -f` on each up file gives the same schema', async () => {
   const url = await emptyDatabase();
-  for (const module of moduleNames) {
+  for (const module of scopes.all) {
     for (const migration of readMigrations(module)) {
       await run('psql', [url, '-q', '-v', 'ON_ERROR_STOP=1', '-1', '-f', join(packageRoot, 'drizzle', module, `${migration.tag}.sql`)]);
     }

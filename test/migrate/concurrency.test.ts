@@ -10,7 +10,7 @@ import { describe, expect, inject, test } from 'vitest';
 import { connectForMigrations } from '../../src/migrate/client.ts';
 import { MigrationRefusedError } from '../../src/migrate/errors.ts';
 import { packageRoot } from '../../src/migrate/files.ts';
-import { moduleNames, modules } from '../../src/migrate/modules.ts';
+import { modules, scopes } from '../../src/migrate/modules.ts';
 import { applyMigrations, resolveIncomplete } from '../../src/migrate/runner.ts';
 import { catalogOf, connect, urlOf, withEmptyDatabase as withEmptyDatabaseOf } from '../support/databases.ts';
 import { writeMigrationSet } from '../support/migration-sets.ts';
@@ -35,7 +35,7 @@ describe.each([2, 5])('%i `init --scope all` processes at once', (count) => {
 
       const sql = connect(url, 1);
       try {
-        for (const name of moduleNames) {
+        for (const name of scopes.all) {
           const rows = await sql`SELECT count(*)::int AS n FROM drizzle.${sql(modules[name].migrationsTable)}`;
           expect(rows[0]!.n, name).toBe(1);
         }

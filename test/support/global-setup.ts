@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import type { TestProject } from 'vitest/node';
 import { packageRoot } from '../../src/migrate/files.ts';
-import { moduleNames } from '../../src/migrate/modules.ts';
+import { scopes } from '../../src/migrate/modules.ts';
 import { createDatabase, databaseName, dropDatabase, dropLeftovers, installModules } from './databases.ts';
 import { findTestServer, redact } from './server.ts';
 
@@ -29,7 +29,7 @@ export default async function setup(project: TestProject) {
   await dropLeftovers(server.adminUrl);
   const template = databaseName(process.pid, 'template');
   const templateUrl = await createDatabase(server.adminUrl, template);
-  await installModules(templateUrl, moduleNames);
+  await installModules(templateUrl, scopes.all);
 
   project.provide('adminUrl', server.adminUrl);
   project.provide('templateDatabase', template);
