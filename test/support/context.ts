@@ -27,10 +27,17 @@ export interface TestDatabase {
   readonly sql: Sql;
   /** drizzle with the full schema, on a client of its own (drizzle replaces its client's date parsers). */
   readonly db: Db;
-  /** The library's own handle, from createDb, as an application would open it. */
+  /** The library's own handle, from createDb, as an application would open it (through PgBouncer in that run). */
   readonly api: PostgresDatabase;
   /** Runs `fn` and counts the queries it sent to the server (round trips). */
   countQueries<T>(fn: () => Promise<T>): Promise<{ result: T; queries: number }>;
+}
+
+function withPort(url: string, port: number): string {
+  const parsed = new URL(url);
+  parsed.port = String(port);
+  parsed.searchParams.set('pgbouncer', 'true');
+  return parsed.toString();
 }
 
 export function useDatabase(options: { modules?: readonly ModuleName[] } = {}): TestDatabase {
@@ -48,7 +55,10 @@ export function useDatabase(options: { modules?: readonly ModuleName[] } = {}): 
       url = await createDatabase(adminUrl, name, inject('templateDatabase'));
     }
     const drizzleClient = connect(url);
-    const api = createDb({ url, max: 4, onQuery: () => sent++ });
+    // In the PgBouncer run, the library's handle goes through it (createDb then turns prepared statements off).
+    const port = inject('pgbouncerPort');
+    const apiUrl = port ? withPort(url, port) : url;
+    const api = createDb({ url: apiUrl, max: 4, onQuery: () => sent++ });
     current = { name, url, sql: connect(url), db: connectDrizzle(drizzleClient), drizzleClient, api };
   });
 
