@@ -20,15 +20,20 @@ export const statementBreakpoint = '--> statement-breakpoint';
 export const noTransactionMarker = '-- rag-chat-db: no-transaction';
 export const draftMarker = '-- rag-chat-db: draft';
 
-/** The package root: the nearest folder above this file holding `drizzle/` (from `src/migrate`, `dist/migrate`, or a build of both). */
-export const packageRoot = findPackageRoot(fileURLToPath(new URL('../../', import.meta.url)));
-
-function findPackageRoot(start: string): string {
+/** The nearest folder above this file that holds `name` (from `src/migrate`, `dist/migrate`, or a build of both). */
+function nearestHolding(name: string): string {
+  const start = fileURLToPath(new URL('./', import.meta.url));
   for (let dir = start; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'drizzle', 'auth', 'meta', '_journal.json'))) return dir;
+    if (existsSync(join(dir, name))) return dir;
     if (dirname(dir) === dir) return start;
   }
 }
+
+/** The package root: the folder holding package.json. */
+export const packageRoot = nearestHolding('package.json');
+
+/** The folder holding the shipped `drizzle/` migrations: `dist/` in the published package, the root in a checkout. */
+export const migrationsRoot = nearestHolding(join('drizzle', 'auth', 'meta', '_journal.json'));
 
 export interface SqlFile {
   path: string;
@@ -67,7 +72,7 @@ interface Journal {
   entries: { idx: number; tag: string; when: number; breakpoints: boolean }[];
 }
 
-export function moduleSource(module: ModuleName | ModuleInfo, root = packageRoot): MigrationSource {
+export function moduleSource(module: ModuleName | ModuleInfo, root = migrationsRoot): MigrationSource {
   const info = typeof module === 'string' ? modules[module] : module;
   return {
     name: info.name,
@@ -77,11 +82,11 @@ export function moduleSource(module: ModuleName | ModuleInfo, root = packageRoot
   };
 }
 
-export function migrationsFolder(module: ModuleName, root = packageRoot): string {
+export function migrationsFolder(module: ModuleName, root = migrationsRoot): string {
   return moduleSource(module, root).folder;
 }
 
-export function readMigrations(source: ModuleName | MigrationSource, root = packageRoot): MigrationFile[] {
+export function readMigrations(source: ModuleName | MigrationSource, root = migrationsRoot): MigrationFile[] {
   const { name, folder } = typeof source === 'string' ? moduleSource(source, root) : source;
   const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as Journal;
   return journal.entries.map(({ tag, when }) => {

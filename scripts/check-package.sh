@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The package as a consumer gets it: only dist/, README, LICENSE and package.json; publint and
+# arethetypeswrong clean; installed from the tarball into a scratch ESM project, where all four
+# entry points import, type-check and run (migrations and a helper on an in-memory PGlite).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm run build >/dev/null
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+tarball="$work/$(npm pack --silent --pack-destination "$work" | tail -n 1)"
+
+unexpected=$(tar tzf "$tarball" | sed 's|^package/||' | grep -vE '^(dist/.*|README\.md|LICENSE|package\.json)$' || true)
+if [ -n "$unexpected" ]; then echo "unexpected files in the package:"; echo "$unexpected"; exit 1; fi
+
+npx publint --strict
+npx attw "$tarball" --profile esm-only
+
+mkdir "$work/consumer" && cd "$work/consumer"
+echo '{ "name": "consumer", "private": true, "type": "module" }' > package.json
+npm install --no-audit --no-fund --silent "$tarball" typescript@~5.9.3 @types/node@^20
+cat > tsconfig.json <<'JSON'
+{ "compilerOptions": { "module": "NodeNext", "moduleResolution": "NodeNext", "target": "ES2022", "strict": true, "noEmit": true, "skipLibCheck": true, "types": ["node"] }, "include": ["*.ts"] }
+JSON
+cat > consumer.ts <<'TS'
+import { addMessage, createEmbeddedDb, createSession, createUser, closeDb, getConversationWithCitations, type Conversation } from 'rag-chat-db';
+import { messages, type Message } from 'rag-chat-db/schema';
+import { addMessageInput } from 'rag-chat-db/validators';
+import { migrate, openEmbedded } from 'rag-chat-db/migrate';
+
+const role: Message['role'] = 'user';
+addMessageInput.parse({ sessionId: crypto.randomUUID(), userId: crypto.randomUUID(), role, content: 'hi' });
+const client = await openEmbedded('memory://');
+await migrate(client, { scope: 'all' });
+await client.close();
+void messages;
+const typed: (db: Parameters<typeof createUser>[0]) => Promise<Conversation> = async (db) => {
+  const user = await createUser(db, { email: 'consumer@example.test' });
+  const session = await createSession(db, { userId: user.id });
+  await addMessage(db, { sessionId: session.id, userId: user.id, role, content: 'hi' });
+  return getConversationWithCitations(db, { sessionId: session.id, userId: user.id });
+};
+void typed;
+void createEmbeddedDb;
+void closeDb;
+TS
+npx tsc -p .
+cat > consumer.mjs <<'JS'
+import { addMessage, closeDb, createEmbeddedDb, createSession, createUser, getConversationWithCitations } from 'rag-chat-db';
+import { migrate, openEmbedded } from 'rag-chat-db/migrate';
+import { insertMessageSchema } from 'rag-chat-db/validators';
+import { messages } from 'rag-chat-db/schema';
+const dir = `${process.cwd()}/db`;
+const client = await openEmbedded(dir);
+await migrate(client, { scope: 'all' });
+await client.close();
+const db = await createEmbeddedDb(dir);
+const user = await createUser(db, { email: 'consumer@example.test' });
+const session = await createSession(db, { userId: user.id });
+await addMessage(db, { sessionId: session.id, userId: user.id, role: 'user', content: 'hello from a consumer' });
+const { messages: shown } = await getConversationWithCitations(db, { sessionId: session.id, userId: user.id });
+await closeDb(db);
+if (shown[0]?.content !== 'hello from a consumer' || !insertMessageSchema || !messages) throw new Error('consumer check failed');
+console.log('consumer: migrated, wrote and read a conversation through the packed package');
+JS
+node consumer.mjs
+npx rag-chat-db --version >/dev/null
+echo "package: ok"
