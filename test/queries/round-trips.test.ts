@@ -20,15 +20,14 @@ import {
 } from '../../src/queries/index.ts';
 import { useDatabase } from '../support/context.ts';
 import { insertUser } from '../support/factories.ts';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { startTcpProxyTo, type TcpProxy } from '../support/tcp-proxy.ts';
 
 const t = useDatabase();
 let proxy: TcpProxy;
 let db: PostgresDatabase;
 
 beforeAll(async () => {
-  const url = new URL(t.url);
-  proxy = await startTcpProxy({ targetHost: url.hostname, targetPort: Number(url.port || 5432) });
+  proxy = await startTcpProxyTo(t.url);
   db = createDb({ url: proxy.urlThrough(t.url), max: 1 });
 });
 afterAll(async () => {

@@ -98,3 +98,18 @@ export async function startTcpProxy({ targetHost, targetPort, rttMs = 0 }: TcpPr
       }),
   };
 }
+
+/** A free loopback port, for servers the tests start. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A proxy in front of the server a postgres:// URL names. */
+export function startTcpProxyTo(url: string, rttMs = 0): Promise<TcpProxy> {
+  const parsed = new URL(url);
+  return startTcpProxy({ targetHost: parsed.hostname, targetPort: Number(parsed.port || 5432), rttMs });
+}
