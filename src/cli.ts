@@ -212,6 +212,12 @@ function report(error: unknown, io: Io, verbose: boolean): number {
   return exitCodes.failed;
 }
 
+function parseScope(value: string | undefined): Scope {
+  const scope = value ?? 'all';
+  if (!isScope(scope)) throw new UsageError(`--scope must be one of ${Object.keys(scopes).join(', ')}, not "${scope}"`);
+  return scope;
+}
+
 function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: string }>>(
   args: string[],
   options: T,
@@ -287,8 +293,7 @@ async function withDatabase<T>(io: Io, fn: (client: MigrationClient) => Promise<
 async function initCommand(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, { scope: { type: 'string' } });
   if (values.help) return printHelp(io, 'init');
-  const scope = values.scope ?? 'all';
-  if (!isScope(scope)) throw new UsageError(`--scope must be one of ${Object.keys(scopes).join(', ')}, not "${scope}"`);
+  const scope = parseScope(values.scope);
   return withDatabase(io, async (client) => {
     io.out(`rag-chat-db: ${client.description}, scope ${scope} (${scopes[scope].join(', ')})`);
     const steps = await migrate(client, { scope, ...runOptions(values, io) });
@@ -379,8 +384,7 @@ async function statusCommand(args: string[], io: Io): Promise<number> {
 async function verifyCommand(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, { scope: { type: 'string' }, 'yes-i-mean-it': { type: 'boolean' } });
   if (values.help) return printHelp(io, 'verify');
-  const scope = values.scope ?? 'all';
-  if (!isScope(scope)) throw new UsageError(`--scope must be one of ${Object.keys(scopes).join(', ')}, not "${scope}"`);
+  const scope = parseScope(values.scope);
   loadDotEnv(io);
   const url = io.env.VERIFY_DATABASE_URL;
   if (url && io.env.DATABASE_URL && sameDatabase(url, io.env.DATABASE_URL) && !values['yes-i-mean-it']) {

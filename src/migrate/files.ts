@@ -82,9 +82,6 @@ export function moduleSource(module: ModuleName | ModuleInfo, root = migrationsR
   };
 }
 
-export function migrationsFolder(module: ModuleName, root = migrationsRoot): string {
-  return moduleSource(module, root).folder;
-}
 
 export function readMigrations(source: ModuleName | MigrationSource, root = migrationsRoot): MigrationFile[] {
   const { name, folder } = typeof source === 'string' ? moduleSource(source, root) : source;

@@ -37,6 +37,17 @@ async function messageRows(sessionId: string) {
   return row!;
 }
 
+/** Holds a lock from another connection until release(): `FOR UPDATE` on a session row, or a whole table. */
+async function holdLock(statement: (sql: Awaited<ReturnType<typeof t.sql.reserve>>) => Promise<unknown>) {
+  const blocker = await t.sql.reserve();
+  await blocker`BEGIN`;
+  await statement(blocker);
+  return async () => {
+    await blocker`ROLLBACK`;
+    blocker.release();
+  };
+}
+
 /** Waits until a backend of this database is blocked on a lock (our statement, in flight). */
 async function untilWaitingOnLock() {
   for (let i = 0; i < 200; i++) {
@@ -60,15 +71,12 @@ test('a connection cut while addMessage runs: a typed error that says a retry is
   const session = await createSession(db, { userId });
 
   // Hold the session row so the statement is surely in flight (blocked in its UPDATE) when the network fails.
-  const blocker = await t.sql.reserve();
-  await blocker`BEGIN`;
-  await blocker`SELECT id FROM chat_sessions WHERE id = ${session.id} FOR UPDATE`;
+  const release = await holdLock((sql) => sql`SELECT id FROM chat_sessions WHERE id = ${session.id} FOR UPDATE`);
   const pending = addMessage(db, { sessionId: session.id, userId, role: 'assistant', content: 'cut', citations }).catch((e: unknown) => e);
   await untilWaitingOnLock();
   proxy.cutAll();
   const error = await pending;
-  await blocker`ROLLBACK`;
-  blocker.release();
+  await release();
 
   expect(error).toBeInstanceOf(DatabaseError);
   expect(error).toMatchObject({ retryable: false });
@@ -97,9 +105,7 @@ test('a connection cut inside a transaction: nothing of it persists (and postgre
   const userId = await insertUser(t.sql);
   const session = await createSession(db, { userId });
   const other = await createSession(db, { userId });
-  const blocker = await t.sql.reserve();
-  await blocker`BEGIN`;
-  await blocker`SELECT id FROM chat_sessions WHERE id = ${other.id} FOR UPDATE`;
+  const release = await holdLock((sql) => sql`SELECT id FROM chat_sessions WHERE id = ${other.id} FOR UPDATE`);
 
   const script = join(packageRoot, 'test', 'support', 'transaction-process.mjs');
   const child = spawn(process.execPath, [script, proxy.urlThrough(t.url), userId, session.id, other.id], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -112,8 +118,7 @@ test('a connection cut inside a transaction: nothing of it persists (and postgre
   await untilWaitingOnLock(); // the second statement is in flight, inside the transaction
   proxy.cutAll();
   const code = await exited;
-  await blocker`ROLLBACK`;
-  blocker.release();
+  await release();
 
   expect(stdout).toContain('first-done');
   expect(stdout).not.toContain('committed');
@@ -131,15 +136,12 @@ test('a connection cut inside a transaction: nothing of it persists (and postgre
 test('a read cut by the network says a retry is safe', async () => {
   const userId = await insertUser(t.sql);
   const session = await createSession(db, { userId });
-  const blocker = await t.sql.reserve();
-  await blocker`BEGIN`;
-  await blocker`LOCK TABLE message_feedback IN ACCESS EXCLUSIVE MODE`;
+  const release = await holdLock((sql) => sql`LOCK TABLE message_feedback IN ACCESS EXCLUSIVE MODE`);
   const pending = getConversationWithCitations(db, { sessionId: session.id, userId }).catch((e: unknown) => e);
   await untilWaitingOnLock();
   proxy.cutAll();
   const error = await pending;
-  await blocker`ROLLBACK`;
-  blocker.release();
+  await release();
   expect(error).toBeInstanceOf(DatabaseError);
   expect(error).toMatchObject({ retryable: true });
   expect((error as Error).message).toContain('a retry is safe');
