@@ -15,6 +15,7 @@ import { ConnectionConfigError, DatabaseError } from '../errors.ts';
 import { toLibraryError } from '../queries/errors.ts';
 import * as schema from '../schema/index.ts';
 import { parseDatabaseUrl } from './database-url.ts';
+import { defaultQueryTimeoutMs, guardClient } from './postgres-js.ts';
 
 export type Schema = typeof schema;
 export type PostgresDatabase = PostgresJsDatabase<Schema> & { $client: postgres.Sql };
@@ -33,6 +34,13 @@ export interface CreateDbOptions {
   prepare?: boolean;
   /** Shown in pg_stat_activity ("rag-chat-db"). */
   applicationName?: string;
+  /**
+   * Milliseconds a helper waits for the answer to one statement before it
+   * fails with a DatabaseError (sqlState "QUERY_TIMEOUT"; retryable for
+   * reads, "may have been applied" for writes): 15,000 by default, a budget
+   * that fits a web request. 0 waits forever.
+   */
+  queryTimeout?: number;
   /** Called with the SQL text of every query sent (never its parameters): for tracing and counting round trips. */
   onQuery?: (sql: string) => void;
 }
@@ -54,6 +62,11 @@ export function createDb(options: CreateDbOptions = {}): PostgresDatabase {
     connection: { application_name: options.applicationName ?? 'rag-chat-db' },
     ...(onQuery ? { debug: (_connection: number, query: string) => onQuery(query) } : {}),
   });
+  const queryTimeoutMs = options.queryTimeout ?? defaultQueryTimeoutMs;
+  if (!Number.isFinite(queryTimeoutMs) || queryTimeoutMs < 0) {
+    throw new ConnectionConfigError(`queryTimeout must be a number of milliseconds (0 for none), not ${String(options.queryTimeout)}.`);
+  }
+  guardClient(client, { queryTimeoutMs });
   return drizzlePostgres({ client, schema }) as PostgresDatabase;
 }
 

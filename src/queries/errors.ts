@@ -22,6 +22,25 @@ const notConnectedCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'CO
 /** The connection broke while a statement may have been running: a write may or may not have been applied. */
 const connectionLostCodes = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'CONNECTION_CLOSED', 'CONNECTION_DESTROYED', '57P01', '57P02', '08000', '08003', '08006']);
 
+/** An error raised by drizzle or the driver for a statement (not one of ours, not the application's). */
+export function isDriverError(error: unknown): boolean {
+  if (error instanceof DrizzleQueryError) return true;
+  if (!(error instanceof Error) || error instanceof RagChatDbError) return false;
+  const code = (error as DriverError).code;
+  if (typeof code !== 'string') return false;
+  return /^[0-9A-Z]{5}$/.test(code) || notConnectedCodes.has(code) || connectionLostCodes.has(code) || code === 'CONNECTION_ENDED';
+}
+
+/** Whether `error`, or an error it wraps, says the connection to the server is gone. */
+export function isConnectionLost(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    const code = (current as DriverError).code;
+    if (code && (connectionLostCodes.has(code) || code === 'CONNECTION_ENDED')) return true;
+    if (current instanceof DatabaseError && current.sqlState && connectionLostCodes.has(current.sqlState)) return true;
+  }
+  return false;
+}
+
 export interface ErrorContext {
   /** The statement only reads, so it is safe to run again after a lost connection. */
   readOnly?: boolean;
@@ -57,18 +76,27 @@ export function toLibraryError(error: unknown, entity = 'row', context: ErrorCon
   const code = driver?.code;
   const constraint = driver?.constraint_name ?? driver?.constraint;
   const options = { cause: driver };
+  // A value the database could not take (out of range, bad format): the caller's input. Postgres puts the
+  // value itself in such messages, so neither our message nor the kept cause repeats it.
+  if (code?.startsWith('22')) {
+    return new ValidationError([{ path: [], message: `rejected by the database (SQLSTATE ${code}: ${dataExceptions[code] ?? 'invalid value'})` }], {
+      cause: withoutQuotedValues(driver),
+    });
+  }
   switch (code) {
+    case '42501':
+      // Row-level security refusing a row names no row, but answering "forbidden" would confirm that the
+      // row exists for someone else: the same answer as for a missing row.
+      if (/row-level security/.test(driver?.message ?? '')) return new NotFoundError(entity, options);
+      break;
     case '23505':
+      // An id that is taken, by a row the caller may not be allowed to see: answered as a missing row.
+      if (constraint?.endsWith('_pkey') && !Object.hasOwn(conflictMessages, constraint)) return new NotFoundError(entity, options);
       return new ConflictError(`${constraint ? conflictMessages[constraint] ?? `duplicate value for ${constraint}` : 'duplicate value'}`, constraint, options);
     case '23503':
       return new NotFoundError(entity, options);
     case '23514':
     case '23502':
-    case '22P02':
-    case '22P05':
-    case '22021':
-    case '22001':
-    case '22003':
     case '54000':
       return new ValidationError([{ path: [], message: `rejected by the database (SQLSTATE ${code}${constraint ? `, ${constraint}` : ''})` }], options);
   }
@@ -88,6 +116,31 @@ export function toLibraryError(error: unknown, entity = 'row', context: ErrorCon
         );
   }
   return new DatabaseError(`database error${code ? ` (${code})` : ''}: ${reason}`, code, code !== undefined && retryableStates.has(code), options);
+}
+
+/** The data exceptions our inputs can cause, named without the value. */
+const dataExceptions: Record<string, string> = {
+  '22001': 'text too long for its column',
+  '22003': 'number out of range',
+  '22007': 'not a valid date or time',
+  '22008': 'date or time out of range',
+  '22009': 'invalid time zone',
+  '22021': 'not valid UTF-8',
+  '22P02': 'invalid value for its type',
+  '22P05': 'text that cannot be stored',
+};
+
+/** The driver error with quoted values cut from its message and detail (Postgres quotes the offending value). */
+function withoutQuotedValues(error: DriverError): DriverError {
+  const copy = Object.create(Object.getPrototypeOf(error)) as DriverError;
+  for (const key of Object.getOwnPropertyNames(error)) {
+    const descriptor = Object.getOwnPropertyDescriptor(error, key)!;
+    if (typeof descriptor.value === 'string' && ['message', 'detail', 'where', 'stack'].includes(key)) {
+      descriptor.value = descriptor.value.replace(/"(?:[^"]|"")*"/g, '"…"');
+    }
+    Object.defineProperty(copy, key, { ...descriptor, configurable: true });
+  }
+  return copy;
 }
 
 const conflictMessages: Record<string, string> = {

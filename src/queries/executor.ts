@@ -10,7 +10,8 @@ import type { z } from 'zod';
 import { ValidationError } from '../errors.ts';
 import type * as schema from '../schema/index.ts';
 import type { ChatSession, Message, MessageCitation, MessageFeedback } from '../schema/index.ts';
-import { type ErrorContext, mapped } from './errors.ts';
+import { boundedQuery, guardClient } from '../connection/postgres-js.ts';
+import { type ErrorContext, isDriverError, mapped, toLibraryError } from './errors.ts';
 
 /** A drizzle database or transaction with our schema: `createDb()`, `createEmbeddedDb()`, or the `tx` of `db.transaction`. */
 export type Executor = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -47,7 +48,37 @@ function postgresClientOf(db: Executor): postgres.Sql | undefined {
 }
 
 async function runPrepared(client: postgres.Sql, text: string, params: unknown[], entity: string, context: ErrorContext) {
-  return mapped(entity, async () => [...(await client.unsafe(text, params as never[], { prepare: true }))] as Record<string, unknown>[], context);
+  return mapped(
+    entity,
+    async () => [...(await boundedQuery<postgres.Row[]>(client, () => client.unsafe(text, params as never[], { prepare: true }), context.readOnly ?? false))],
+    context,
+  ) as Promise<Record<string, unknown>[]>;
+}
+
+/**
+ * Runs `fn` in a transaction of `db` (a savepoint when `db` is already a
+ * transaction). Errors from the database become this library's errors;
+ * anything else `fn` throws reaches the caller unchanged. On postgres.js the
+ * client is guarded first (see connection/postgres-js.ts), so a connection
+ * lost mid-transaction is a DatabaseError, not a crash of the process.
+ */
+export async function transaction<T>(db: Executor, entity: string, fn: (tx: Executor) => Promise<T>): Promise<T> {
+  const client = postgresClientOf(db);
+  if (client && typeof (client as { begin?: unknown }).begin === 'function') guardClient(client);
+  const own = new WeakSet<object>();
+  try {
+    return await db.transaction(async (tx) => {
+      try {
+        return await fn(tx);
+      } catch (error) {
+        if (error !== null && typeof error === 'object' && !isDriverError(error)) own.add(error);
+        throw error;
+      }
+    });
+  } catch (error) {
+    if (error !== null && typeof error === 'object' && own.has(error)) throw error;
+    throw toLibraryError(error, entity);
+  }
 }
 
 /** For statements that only read: a lost connection is then safe to retry. */

@@ -4,6 +4,7 @@
  * `users` row to export or delete.
  */
 import { sql } from 'drizzle-orm';
+import { migrationsSchema, modules } from '../migrate/modules.ts';
 import type { User, UserProfile } from '../schema/auth.ts';
 import type { ChatSession, MessageFeedback } from '../schema/chat.ts';
 import { type PurgeSessionsInput, purgeSessionsInput } from '../validators/lifecycle.ts';
@@ -21,9 +22,29 @@ import {
 } from './executor.ts';
 import { citationsOf, feedbackJson, sessionJson } from './json.ts';
 
+/**
+ * Whether our auth module is installed here, read from its migration
+ * journal (what the runner and drizzle-kit record), never from a table name:
+ * an application may have a `users` table of its own beside our chat module.
+ * The catalog query works for any role; the journal is read only when it exists.
+ */
 async function hasAuthModule(db: Executor): Promise<boolean> {
-  const [row] = await queryRows<{ present: boolean }>(db, sql`SELECT to_regclass('users') IS NOT NULL AS present`, 'user', readOnly);
-  return row!.present;
+  const journal = modules.auth.migrationsTable;
+  const [table] = await queryRows<{ present: boolean }>(
+    db,
+    sql`SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                       WHERE n.nspname = ${migrationsSchema} AND c.relname = ${journal}) AS present`,
+    'user',
+    readOnly,
+  );
+  if (!table!.present) return false;
+  const [applied] = await queryRows<{ applied: boolean }>(
+    db,
+    sql`SELECT EXISTS (SELECT 1 FROM ${sql.identifier(migrationsSchema)}.${sql.identifier(journal)}) AS applied`,
+    'user',
+    readOnly,
+  );
+  return applied!.applied;
 }
 
 export interface UserExport {
@@ -101,33 +122,31 @@ export interface ErasedCounts {
 }
 
 /**
- * Deletes everything held about a user in one transaction: their sessions
- * (with messages, citations and everyone's feedback on them), the feedback
- * they gave, their profile and their user row.
+ * Deletes everything held about a user: their sessions (with messages,
+ * citations and everyone's feedback on them), the feedback they gave, and,
+ * with our auth module installed, their profile and user row. One statement,
+ * so all or nothing; one more round trip first reads which modules are installed.
  */
 export async function eraseUser(db: Executor, input: UserIdInput): Promise<ErasedCounts> {
   const { userId } = parseInput(userIdInput, input);
-  return db.transaction(async (tx) => {
-    const auth = await hasAuthModule(tx);
-    const [chat] = await queryRows<{ sessions: number; messages: number; feedback: number }>(
-      tx,
-      sql`
-        WITH own_messages AS (
-          SELECT count(*)::int AS n FROM messages m JOIN chat_sessions s ON s.id = m.session_id WHERE s.user_id = ${userId}
-        ), feedback AS (
-          DELETE FROM message_feedback WHERE user_id = ${userId} RETURNING 1
-        ), sessions AS (
-          DELETE FROM chat_sessions WHERE user_id = ${userId} RETURNING 1
-        )
-        SELECT (SELECT count(*) FROM sessions)::int AS sessions, (SELECT n FROM own_messages) AS messages,
-               (SELECT count(*) FROM feedback)::int AS feedback`,
-      'user',
-    );
-    const deletedUser = auth
-      ? (await queryRows<{ id: string }>(tx, sql`DELETE FROM users WHERE id = ${userId} RETURNING id`, 'user')).length > 0
-      : false;
-    return { ...chat!, user: deletedUser };
-  });
+  const auth = await hasAuthModule(db);
+  const [row] = await queryRows<ErasedCounts>(
+    db,
+    sql`
+      WITH own_messages AS (
+        SELECT count(*)::int AS n FROM messages m JOIN chat_sessions s ON s.id = m.session_id WHERE s.user_id = ${userId}
+      ), feedback AS (
+        DELETE FROM message_feedback WHERE user_id = ${userId} RETURNING 1
+      ), sessions AS (
+        DELETE FROM chat_sessions WHERE user_id = ${userId} RETURNING 1
+      ), deleted_user AS (
+        ${auth ? sql`DELETE FROM users WHERE id = ${userId} RETURNING 1` : sql`SELECT 1 WHERE false`}
+      )
+      SELECT (SELECT count(*) FROM sessions)::int AS sessions, (SELECT n FROM own_messages) AS messages,
+             (SELECT count(*) FROM feedback)::int AS feedback, EXISTS (SELECT 1 FROM deleted_user) AS "user"`,
+    'user',
+  );
+  return row!;
 }
 
 /**

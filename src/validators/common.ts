@@ -126,5 +126,27 @@ export const pageSizeSchema = z
 /** An opaque keyset cursor returned by a previous page. */
 export const cursorSchema = z.string().min(1).max(200);
 
-/** A moment: a Date, or an ISO 8601 string (as JSON APIs send). */
-export const instantSchema = z.union([z.date(), z.iso.datetime({ offset: true })]).transform((value) => new Date(value));
+/**
+ * The moments a timestamp column takes from JavaScript: years 1 to 9999.
+ * Outside them a Date's ISO text (`0000-…`, `+275760-…`) is not a timestamp
+ * Postgres reads, so it is refused here rather than by the database.
+ */
+export const earliestInstant = new Date('0001-01-01T00:00:00.000Z');
+export const latestInstant = new Date('9999-12-31T23:59:59.999Z');
+
+/** A valid Date between earliestInstant and latestInstant. */
+export const dateSchema = z
+  .date()
+  .min(earliestInstant, { message: 'must be in the years 1 to 9999' })
+  .max(latestInstant, { message: 'must be in the years 1 to 9999' });
+
+/** A moment: a Date, or an ISO 8601 string (as JSON APIs send), in the years 1 to 9999. */
+export const instantSchema = z
+  .union([z.date(), z.iso.datetime({ offset: true })])
+  .transform((value) => new Date(value))
+  .pipe(dateSchema);
+
+/** A string of at most `maxLength` characters matching `pattern`; the length is checked first, so a huge input never reaches the regex. */
+export function boundedPattern<T extends z.ZodType<string, string>>(maxLength: number, pattern: T): z.ZodPipe<z.ZodString, T> {
+  return z.string().max(maxLength, { abort: true }).pipe(pattern);
+}

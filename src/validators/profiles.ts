@@ -1,13 +1,14 @@
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { languageTagPattern, userProfiles } from '../schema/auth.ts';
-import { boundedText, jsonObjectSchema } from './common.ts';
+import { boundedPattern, boundedText, dateSchema, jsonObjectSchema, limits } from './common.ts';
 
 const refinements = {
   softwareBackground: () => boundedText('profileText'),
   hardwareBackground: () => boundedText('profileText'),
-  preferredLanguage: (schema: z.ZodString) =>
-    schema.regex(new RegExp(languageTagPattern), 'must be a BCP-47 language tag such as en, ur or pt-BR'),
+  preferredLanguage: () =>
+    boundedPattern(limits.shortText, z.string().regex(new RegExp(languageTagPattern), 'must be a BCP-47 language tag such as en, ur or pt-BR')),
+  onboardingCompletedAt: () => dateSchema,
   extras: () => jsonObjectSchema,
 };
 

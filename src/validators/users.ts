@@ -1,10 +1,10 @@
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod';
 import { z } from 'zod';
 import { users } from '../schema/auth.ts';
-import { boundedText, idSchema, limits, storableText } from './common.ts';
+import { boundedPattern, boundedText, idSchema, limits, storableText } from './common.ts';
 
 const refinements = {
-  email: () => storableText(z.email().max(limits.email)),
+  email: () => boundedPattern(limits.email, storableText(z.email())),
   displayName: () => boundedText('shortText'),
 };
 

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { describe, expect, test } from 'vitest';
 import { ValidationError } from '../../src/errors.ts';
+import { chatSessions, messageFeedback, messages } from '../../src/schema/index.ts';
 import { getConversationWithCitations, withUser } from '../../src/queries/index.ts';
 import { queryRows } from '../../src/queries/executor.ts';
 import { useDatabase } from '../support/context.ts';
@@ -38,19 +39,45 @@ describe('row-level security', () => {
     expect(rows).toEqual({ sessions: [a.userId], messages: [a.sessionId], citations: [a.messageId], feedback: [a.userId] });
   });
 
-  test("writing into B's session, or rating B's message, is rejected inside A's context", async () => {
+  test("writing into B's session, reusing B's session id, or rating B's message inside A's context: not found, as for a missing row", async () => {
     const a = await seedUser();
     const b = await seedUser();
-    const insertIntoB = withUser(t.api, { userId: a.userId, role: 'rag_chat_app' }, (tx) =>
-      queryRows(tx, sql`INSERT INTO messages (session_id, role, content) VALUES (${b.sessionId}, 'user', 'intrusion')`, 'message'),
-    );
-    await expect(insertIntoB).rejects.toMatchObject({ sqlState: '42501' });
-    const rateB = withUser(t.api, { userId: a.userId, role: 'rag_chat_app' }, (tx) =>
-      queryRows(tx, sql`INSERT INTO message_feedback (message_id, user_id, rating) VALUES (${b.messageId}, ${a.userId}, 'down')`, 'feedback'),
-    );
-    await expect(rateB).rejects.toMatchObject({ sqlState: '42501' });
+    const asA = <T>(fn: (tx: Parameters<Parameters<typeof withUser>[2]>[0]) => Promise<T>) =>
+      withUser(t.api, { userId: a.userId, role: 'rag_chat_app' }, fn);
+    const missing = { code: 'NOT_FOUND' };
+    await expect(asA((tx) => tx.insert(messages).values({ sessionId: b.sessionId, role: 'user', content: 'intrusion' }))).rejects.toMatchObject(missing);
+    await expect(asA((tx) => tx.insert(chatSessions).values({ id: b.sessionId, userId: a.userId }))).rejects.toMatchObject(missing);
+    await expect(asA((tx) => tx.insert(messageFeedback).values({ messageId: b.messageId, userId: a.userId, rating: 'down' }))).rejects.toMatchObject(missing);
+    // What a missing session answers, for comparison: the same.
+    await expect(asA((tx) => tx.insert(messages).values({ sessionId: randomUUID(), role: 'user', content: 'nowhere' }))).rejects.toMatchObject(missing);
     const [count] = await t.sql`SELECT count(*)::int AS n FROM messages WHERE session_id = ${b.sessionId}`;
     expect(count!.n).toBe(1);
+  });
+
+  test('withUser inside withUser: the inner block acts as its user, then the outer block is its own user again', async () => {
+    const a = await seedUser();
+    const b = await seedUser();
+    const [before, inner, after] = await withUser(t.api, { userId: a.userId, role: 'rag_chat_app' }, async (tx) => {
+      const before = await visible(tx);
+      const inner = await withUser(tx, { userId: b.userId }, visible);
+      return [before, inner, await visible(tx)];
+    });
+    expect(before[0]!.sessions).toEqual([a.userId]);
+    expect(inner[0]!.sessions).toEqual([b.userId]);
+    expect(after[0]!.sessions).toEqual([a.userId]);
+  });
+
+  test('an error thrown by the application inside withUser reaches it unchanged; a failed inner withUser leaves the outer user', async () => {
+    const a = await seedUser();
+    const b = await seedUser();
+    class AppError extends Error {}
+    const thrown = new AppError('the application changed its mind');
+    await expect(withUser(t.api, { userId: a.userId }, async () => { throw thrown; })).rejects.toBe(thrown);
+    const after = await withUser(t.api, { userId: a.userId, role: 'rag_chat_app' }, async (tx) => {
+      await withUser(tx, { userId: b.userId }, async () => { throw thrown; }).catch(() => {});
+      return visible(tx);
+    });
+    expect(after[0]!.sessions).toEqual([a.userId]);
   });
 
   test('outside any user context nothing is visible to the application role', async () => {
