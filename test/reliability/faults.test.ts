@@ -6,11 +6,11 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { closeDb, createDb, type PostgresDatabase } from '../../src/connection/create-db.ts';
 import { DatabaseError } from '../../src/errors.ts';
 import { packageRoot } from '../../src/migrate/files.ts';
-import { addMessage, createSession, getConversationWithCitations } from '../../src/queries/index.ts';
+import { addMessage, createSession, getConversationWithCitations, withUser } from '../../src/queries/index.ts';
 import { useDatabase } from '../support/context.ts';
 import { insertUser } from '../support/factories.ts';
 import { startTcpProxyTo, type TcpProxy } from '../support/tcp-proxy.ts';
@@ -94,43 +94,80 @@ test('a connection cut while addMessage runs: a typed error that says a retry is
 });
 
 /**
- * postgres.js 3.4.9 (the latest 3.4) crashes the process here: when a statement inside sql.begin
- * fails because the connection dropped, it queues its ROLLBACK as a deferred write on the dead
- * socket, which throws an uncatchable TypeError (porsager/postgres#1154, #1208; fixes proposed in
- * #1168 and #1209, not released). So the transaction runs in a child process. What we guarantee
- * still holds: nothing of the transaction persists. When postgres.js ships the fix, this test fails
- * on the crash expectation: turn it into "the caller gets a typed error".
+ * postgres.js 3.4.9 (the newest 3.4) crashes the process when the connection drops inside sql.begin: it
+ * sends ROLLBACK on the dead socket, which throws an uncatchable TypeError (porsager/postgres#1154,
+ * #1208; unreleased fixes #1168, #1209). The library's transactions never take that path (see
+ * src/connection/postgres-js.ts). Each call runs in a child process, so a crash would be seen: the
+ * process must live on, the call must end with a typed error, and nothing of it may persist.
  */
-test('a connection cut inside a transaction: nothing of it persists (and postgres.js 3.4.9 crashes the process: upstream #1208)', async () => {
-  const userId = await insertUser(t.sql);
-  const session = await createSession(db, { userId });
-  const other = await createSession(db, { userId });
-  const release = await holdLock((sql) => sql`SELECT id FROM chat_sessions WHERE id = ${other.id} FOR UPDATE`);
-
+function runChild(scenario: string, userId: string, sessionId: string, otherId: string) {
   const script = join(packageRoot, 'test', 'support', 'transaction-process.mjs');
-  const child = spawn(process.execPath, [script, proxy.urlThrough(t.url), userId, session.id, other.id], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, scenario, proxy.urlThrough(t.url), userId, sessionId, otherId], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return {
+    exited,
+    output: () => ({ stdout, stderr }),
+    async printed(text: string) {
+      for (let i = 0; i < 500 && !stdout.includes(text); i++) await sleep(10);
+      expect(stdout).toContain(text);
+    },
+    say: (line: string) => child.stdin.write(`${line}\n`),
+  };
+}
 
-  await untilWaitingOnLock(); // the second statement is in flight, inside the transaction
-  proxy.cutAll();
-  const code = await exited;
-  await release();
+async function sessionPair() {
+  const userId = await insertUser(t.sql);
+  return { userId, session: await createSession(db, { userId }), other: await createSession(db, { userId }) };
+}
 
-  expect(stdout).toContain('first-done');
-  expect(stdout).not.toContain('committed');
+async function expectNothingWritten(...sessionIds: string[]) {
   const [{ pid: ownPid }] = (await t.sql`SELECT pg_backend_pid() AS pid`) as unknown as [{ pid: number }];
   await untilNoActiveBackendsBut([ownPid]);
-  expect(await messageRows(session.id)).toEqual({ messages: 0, citations: 0 });
-  expect(await messageRows(other.id)).toEqual({ messages: 0, citations: 0 });
+  for (const id of sessionIds) expect(await messageRows(id)).toEqual({ messages: 0, citations: 0 });
+}
 
-  // The upstream defect, pinned so its fix is noticed.
-  expect(code).not.toBe(0);
-  expect(stderr).toContain("Cannot read properties of null (reading 'write')");
-  expect(stderr).toContain('nextWrite');
+describe('a connection cut inside a multi-statement call: a typed error, nothing persists, and the process lives on', () => {
+  test.each(['transaction', 'with-user', 'add-messages', 'erase-user'])('%s, cut while a statement runs', async (scenario) => {
+    const { userId, session, other } = await sessionPair();
+    // The statement that touches `other` waits for this lock, so it is surely in flight when the network fails.
+    const release = await holdLock((sql) => sql`SELECT id FROM chat_sessions WHERE id = ${other.id} FOR UPDATE`);
+    const child = runChild(scenario, userId, session.id, other.id);
+    await untilWaitingOnLock();
+    proxy.cutAll();
+    const code = await child.exited;
+    await release();
+
+    const { stdout, stderr } = child.output();
+    expect(stderr).not.toContain('TypeError');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/rejected: DatabaseError \S+ retryable=false/);
+    expect(stdout).toContain('alive');
+    await expectNothingWritten(session.id, other.id);
+    const [{ n }] = (await t.sql`SELECT count(*)::int AS n FROM chat_sessions WHERE user_id = ${userId}`) as unknown as [{ n: number }];
+    // A transaction never committed; eraseUser is one statement, which the server may finish after the
+    // client is gone ("may or may not have been applied"): whole or absent.
+    expect(scenario === 'erase-user' ? [0, 2] : [2]).toContain(n);
+  });
+
+  test('a transaction whose connection is cut while it is idle: the next statement fails at once, typed', async () => {
+    const { userId, session, other } = await sessionPair();
+    const child = runChild('transaction-idle', userId, session.id, other.id);
+    await child.printed('first-done');
+    proxy.cutAll();
+    await sleep(100); // the child sees the connection close
+    child.say('go');
+    const code = await child.exited;
+    const { stdout, stderr } = child.output();
+    expect(stderr).not.toContain('TypeError');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/rejected: DatabaseError \S+ retryable=false/);
+    expect(stdout).toContain('alive');
+    await expectNothingWritten(session.id, other.id);
+  });
 });
 
 test('a read cut by the network says a retry is safe', async () => {
@@ -145,4 +182,45 @@ test('a read cut by the network says a retry is safe', async () => {
   expect(error).toBeInstanceOf(DatabaseError);
   expect(error).toMatchObject({ retryable: true });
   expect((error as Error).message).toContain('a retry is safe');
+});
+
+describe('a network that stalls (issue 10.9): the call ends after the query timeout, with a typed error', () => {
+  let stalling: PostgresDatabase;
+  beforeAll(() => {
+    stalling = createDb({ url: proxy.urlThrough(t.url), max: 2, queryTimeout: 300 });
+  });
+  afterAll(async () => {
+    proxy.stalled = false;
+    proxy.cutAll();
+    await closeDb(stalling).catch(() => {});
+  });
+
+  test('a write: "may or may not have been applied"; a read: safe to retry; a transaction: ended too', async () => {
+    const userId = await insertUser(t.sql);
+    const session = await createSession(stalling, { userId });
+    proxy.stalled = true;
+    try {
+      const write = await addMessage(stalling, { sessionId: session.id, userId, role: 'user', content: 'stalled' }).catch((e: unknown) => e);
+      expect(write).toBeInstanceOf(DatabaseError);
+      expect(write).toMatchObject({ sqlState: 'QUERY_TIMEOUT', retryable: false });
+      expect((write as Error).message).toMatch(/within 300 ms.*may or may not have been applied/);
+
+      const read = await getConversationWithCitations(stalling, { sessionId: session.id, userId }).catch((e: unknown) => e);
+      expect(read).toMatchObject({ sqlState: 'QUERY_TIMEOUT', retryable: true });
+
+      // BEGIN goes through postgres.js unbounded, so the stall starts once the transaction is open.
+      proxy.stalled = false;
+      proxy.cutAll();
+      const inTransaction = await withUser(stalling, { userId }, async (tx) => {
+        proxy.stalled = true;
+        return addMessage(tx, { sessionId: session.id, userId, role: 'user', content: 'stalled in a transaction' });
+      }).catch((e: unknown) => e);
+      expect(inTransaction).toMatchObject({ sqlState: 'QUERY_TIMEOUT', retryable: false });
+    } finally {
+      proxy.stalled = false;
+      proxy.cutAll();
+    }
+    // Once the network is back, new connections serve the next call.
+    await addMessage(stalling, { sessionId: session.id, userId, role: 'user', content: 'after' });
+  });
 });

@@ -13,6 +13,8 @@ export interface TcpProxy {
   urlThrough(url: string): string;
   /** Destroys every open connection, both sides, as a network failure would. */
   cutAll(): void;
+  /** While true, every byte in either direction is dropped and nothing is closed: a network that stalls. */
+  stalled: boolean;
   /** Connections currently open through the proxy. */
   readonly open: number;
   /**
@@ -35,10 +37,12 @@ export async function startTcpProxy({ targetHost, targetPort, rttMs = 0 }: TcpPr
   const pairs = new Set<[Socket, Socket]>();
   const oneWayMs = rttMs / 2;
   let roundTrips = 0;
+  let stalled = false;
   const lastSpeaker = new WeakMap<Socket, 'client' | 'server'>();
 
   const pipe = (from: Socket, to: Socket, speaker: 'client' | 'server', conversation: Socket) => {
     from.on('data', (chunk) => {
+      if (stalled) return;
       if (speaker === 'client' && lastSpeaker.get(conversation) !== 'client') roundTrips++;
       lastSpeaker.set(conversation, speaker);
       if (oneWayMs <= 0) to.write(chunk);
@@ -81,6 +85,12 @@ export async function startTcpProxy({ targetHost, targetPort, rttMs = 0 }: TcpPr
         upstream.destroy();
       }
       pairs.clear();
+    },
+    get stalled() {
+      return stalled;
+    },
+    set stalled(value: boolean) {
+      stalled = value;
     },
     get open() {
       return pairs.size;
