@@ -131,7 +131,7 @@ async function expectNothingWritten(...sessionIds: string[]) {
 }
 
 describe('a connection cut inside a multi-statement call: a typed error, nothing persists, and the process lives on', () => {
-  test.each(['transaction', 'with-user', 'add-messages', 'erase-user'])('%s, cut while a statement runs', async (scenario) => {
+  test.each(['transaction', 'with-user', 'with-user-own-client', 'add-messages', 'erase-user'])('%s, cut while a statement runs', async (scenario) => {
     const { userId, session, other } = await sessionPair();
     // The statement that touches `other` waits for this lock, so it is surely in flight when the network fails.
     const release = await holdLock((sql) => sql`SELECT id FROM chat_sessions WHERE id = ${other.id} FOR UPDATE`);

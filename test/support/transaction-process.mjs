@@ -3,6 +3,8 @@
 // The parent cuts the connection while the call runs; this prints how the call ended, then proves the
 // process lives on and the pool still works ("alive").
 import { createInterface } from 'node:readline';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
 import { addMessage, addMessages, closeDb, createDb, eraseUser, withUser } from '../../dist/index.js';
 
 const [scenario, url, userId, first, second] = process.argv.slice(2);
@@ -19,6 +21,11 @@ async function twoStatements(tx, { idle = false } = {}) {
 }
 
 const scenarios = {
+  // The application's own drizzle instance on its own postgres.js client: the helpers guard it.
+  'with-user-own-client': async () => {
+    const own = drizzle({ client: postgres(url, { max: 1, onnotice: () => {} }) });
+    return withUser(own, { userId }, (tx) => twoStatements(tx));
+  },
   transaction: () => db.transaction((tx) => twoStatements(tx)),
   'transaction-idle': () => db.transaction((tx) => twoStatements(tx, { idle: true })),
   'with-user': () => withUser(db, { userId }, (tx) => twoStatements(tx)),
