@@ -4,7 +4,7 @@
  * JSON rows our single-statement queries build into typed objects.
  */
 import { getTableColumns, type SQL } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT, PgTable } from 'drizzle-orm/pg-core';
+import type { PgDatabase, PgQueryResultHKT, PgTable, PgTransactionConfig } from 'drizzle-orm/pg-core';
 import type postgres from 'postgres';
 import type { z } from 'zod';
 import { ValidationError } from '../errors.ts';
@@ -62,7 +62,7 @@ async function runPrepared(client: postgres.Sql, text: string, params: unknown[]
  * client is guarded first (see connection/postgres-js.ts), so a connection
  * lost mid-transaction is a DatabaseError, not a crash of the process.
  */
-export async function transaction<T>(db: Executor, entity: string, fn: (tx: Executor) => Promise<T>): Promise<T> {
+export async function transaction<T>(db: Executor, entity: string, fn: (tx: Executor) => Promise<T>, config?: PgTransactionConfig): Promise<T> {
   const client = postgresClientOf(db);
   if (client && typeof (client as { begin?: unknown }).begin === 'function') guardClient(client);
   const own = new WeakSet<object>();
@@ -74,7 +74,7 @@ export async function transaction<T>(db: Executor, entity: string, fn: (tx: Exec
         if (error !== null && typeof error === 'object' && !isDriverError(error)) own.add(error);
         throw error;
       }
-    });
+    }, config);
   } catch (error) {
     if (error !== null && typeof error === 'object' && own.has(error)) throw error;
     throw toLibraryError(error, entity);

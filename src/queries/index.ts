@@ -1,5 +1,6 @@
 export * from './citations.ts';
 export * from './conversation.ts';
+export * from './export.ts';
 export { toLibraryError } from './errors.ts';
 export { type Executor, type MessageRow, type MessageWithCitations } from './executor.ts';
 export * from './feedback.ts';

@@ -1,117 +1,13 @@
 /**
- * A user's data as a whole (export, erasure) and retention. These work with
- * whichever modules are installed: with the chat module alone there is no
- * `users` row to export or delete.
+ * Erasing a user, and retention. These work with whichever modules are
+ * installed: with the chat module alone there is no `users` row to delete.
+ * Exporting a user's data is in export.ts.
  */
 import { sql } from 'drizzle-orm';
-import { migrationsSchema, modules } from '../migrate/modules.ts';
-import type { User, UserProfile } from '../schema/auth.ts';
-import type { ChatSession, MessageFeedback } from '../schema/chat.ts';
 import { type PurgeSessionsInput, purgeSessionsInput } from '../validators/lifecycle.ts';
 import { type UserIdInput, userIdInput } from '../validators/users.ts';
-import {
-  type ConversationMessage,
-  type Executor,
-  hydrateConversationMessage,
-  hydrateFeedback,
-  hydrateSession,
-  type Json,
-  parseInput,
-  queryRows,
-  readOnly,
-} from './executor.ts';
-import { citationsOf, feedbackJson, sessionJson } from './json.ts';
-
-/**
- * Whether our auth module is installed here, read from its migration
- * journal (what the runner and drizzle-kit record), never from a table name:
- * an application may have a `users` table of its own beside our chat module.
- * The catalog query works for any role; the journal is read only when it exists.
- */
-async function hasAuthModule(db: Executor): Promise<boolean> {
-  const journal = modules.auth.migrationsTable;
-  const [table] = await queryRows<{ present: boolean }>(
-    db,
-    sql`SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                       WHERE n.nspname = ${migrationsSchema} AND c.relname = ${journal}) AS present`,
-    'user',
-    readOnly,
-  );
-  if (!table!.present) return false;
-  const [applied] = await queryRows<{ applied: boolean }>(
-    db,
-    sql`SELECT EXISTS (SELECT 1 FROM ${sql.identifier(migrationsSchema)}.${sql.identifier(journal)}) AS applied`,
-    'user',
-    readOnly,
-  );
-  return applied!.applied;
-}
-
-export interface UserExport {
-  exportedAt: Date;
-  /** Null with the chat module alone (the user lives in an external auth provider) or when there is no such user. */
-  user: User | null;
-  profile: UserProfile | null;
-  sessions: (ChatSession & { messages: ConversationMessage[] })[];
-  /** Every rating the user gave. */
-  feedback: MessageFeedback[];
-}
-
-type SessionExportJson = Json<ChatSession> & { messages: Parameters<typeof hydrateConversationMessage>[0][] };
-
-/** Everything held about a user, as plain data ready for JSON. Two round trips (the first checks which modules exist). */
-export async function exportUserData(db: Executor, input: UserIdInput): Promise<UserExport> {
-  const { userId } = parseInput(userIdInput, input);
-  const auth = await hasAuthModule(db);
-  const authPart = auth
-    ? sql`(SELECT row_to_json(u) FROM (SELECT id, email, display_name AS "displayName", created_at AS "createdAt", updated_at AS "updatedAt" FROM users WHERE id = ${userId}) u) AS "user",
-          (SELECT row_to_json(p) FROM (SELECT user_id AS "userId", software_background AS "softwareBackground",
-             hardware_background AS "hardwareBackground", experience_level AS "experienceLevel",
-             preferred_language AS "preferredLanguage", onboarding_completed_at AS "onboardingCompletedAt", extras,
-             created_at AS "createdAt", updated_at AS "updatedAt" FROM user_profiles WHERE user_id = ${userId}) p) AS profile,`
-    : sql`NULL::json AS "user", NULL::json AS profile,`;
-  const [row] = await queryRows<{
-    user: Json<User> | null;
-    profile: Json<UserProfile> | null;
-    sessions: SessionExportJson[];
-    feedback: Json<MessageFeedback>[];
-  }>(
-    db,
-    sql`
-      SELECT ${authPart}
-        coalesce((SELECT json_agg(${sessionJson('s')}::jsonb || jsonb_build_object('messages', (
-          SELECT coalesce(json_agg(json_build_object(
-            'id', m.id, 'sessionId', m.session_id, 'role', m.role, 'content', m.content, 'selectedText', m.selected_text,
-            'metadata', m.metadata, 'createdAt', m.created_at, 'citations', ${citationsOf('m')},
-            'feedback', (SELECT ${feedbackJson('f')} FROM message_feedback f WHERE f.message_id = m.id AND f.user_id = ${userId})
-          ) ORDER BY m.created_at, m.id), '[]'::json)
-          FROM messages m WHERE m.session_id = s.id)) ORDER BY s.created_at, s.id)
-          FROM chat_sessions s WHERE s.user_id = ${userId}), '[]'::json) AS sessions,
-        coalesce((SELECT json_agg(${feedbackJson('f')} ORDER BY f.created_at, f.id) FROM message_feedback f WHERE f.user_id = ${userId}), '[]'::json) AS feedback`,
-    'user',
-    readOnly,
-  );
-  const dates = <T extends { createdAt: string; updatedAt: string }>(value: T) => ({
-    ...value,
-    createdAt: new Date(value.createdAt),
-    updatedAt: new Date(value.updatedAt),
-  });
-  return {
-    exportedAt: new Date(),
-    user: row!.user ? dates(row!.user) : null,
-    profile: row!.profile
-      ? {
-          ...dates(row!.profile),
-          onboardingCompletedAt: row!.profile.onboardingCompletedAt ? new Date(row!.profile.onboardingCompletedAt) : null,
-        }
-      : null,
-    sessions: row!.sessions.map((session) => ({
-      ...hydrateSession(session),
-      messages: session.messages.map(hydrateConversationMessage),
-    })),
-    feedback: row!.feedback.map(hydrateFeedback),
-  };
-}
+import { type Executor, parseInput, queryRows } from './executor.ts';
+import { hasAuthModule } from './installed.ts';
 
 export interface ErasedCounts {
   sessions: number;

@@ -1,0 +1,200 @@
+/**
+ * A user's data as a whole, for a data-access request: read page by page,
+ * so a user of any size is exported in bounded memory.
+ *
+ *   for await (const part of streamUserData(db, { userId })) ...      // parts, a page at a time
+ *   Readable.from(exportUserDataJson(db, { userId })).pipe(response)  // one JSON document, streamed
+ *   const data = await exportUserData(db, { userId })                 // the same document as one object (small users)
+ */
+import { and, asc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
+import { type User, type UserProfile, userProfiles, users } from '../schema/auth.ts';
+import { type ChatSession, chatSessions, type MessageCitation, type MessageFeedback, messageFeedback, messages } from '../schema/chat.ts';
+import { type ExportUserDataInput, exportUserDataInput } from '../validators/lifecycle.ts';
+import {
+  type ConversationMessage,
+  decodeRow,
+  type Executor,
+  hydrateCitation,
+  hydrateFeedback,
+  type Json,
+  type MessageRow,
+  parseInput,
+  queryRows,
+  readOnly,
+  tableRows,
+  transaction,
+} from './executor.ts';
+import { hasAuthModule } from './installed.ts';
+import { citationsOf, feedbackJson } from './json.ts';
+
+/** One piece of an export, in this order: the user, then each session followed by its messages, then the ratings the user gave. */
+export type UserExportPart =
+  | { type: 'user'; user: User | null; profile: UserProfile | null }
+  | { type: 'session'; session: ChatSession }
+  /** Up to `pageSize` messages of the session just yielded, oldest first, with citations and the user's rating. */
+  | { type: 'messages'; sessionId: string; messages: ConversationMessage[] }
+  | { type: 'feedback'; feedback: MessageFeedback[] };
+
+export interface UserExport {
+  exportedAt: Date;
+  /** Null with the chat module alone (the user lives in an external auth provider) or when there is no such user. */
+  user: User | null;
+  profile: UserProfile | null;
+  sessions: (ChatSession & { messages: ConversationMessage[] })[];
+  /** Every rating the user gave. */
+  feedback: MessageFeedback[];
+}
+
+/** `alias.column, ...` for the table's columns, from its drizzle definition (constant names, never input). */
+function columnList(table: PgTable, alias: string, except: readonly string[] = []): SQL {
+  const names = Object.entries(getTableColumns(table))
+    .filter(([key]) => !except.includes(key))
+    .map(([, column]) => `${alias}."${column.name}"`);
+  return sql.raw(names.join(', '));
+}
+
+/** Rows of `table` after a keyset position, `limit` at a time, with the exact position text of each (microseconds kept). */
+interface Keyed {
+  key_at: string;
+  id: string;
+}
+const after = (alias: string, position: Keyed | undefined) =>
+  position ? sql`AND (${sql.raw(alias)}.created_at, ${sql.raw(alias)}.id) > (${position.key_at}::timestamptz, ${position.id}::uuid)` : sql``;
+
+/**
+ * Everything held about a user, a page at a time: memory holds one page
+ * (`pageSize` messages, sessions or ratings), whatever the user's size.
+ * Each page is one round trip. Pages are read as they are asked for, so
+ * the parts are not one snapshot; read inside a repeatable-read transaction
+ * (pass its `tx`) for one.
+ */
+export async function* streamUserData(db: Executor, input: ExportUserDataInput): AsyncGenerator<UserExportPart> {
+  const { userId, pageSize } = parseInput(exportUserDataInput, input);
+
+  if (await hasAuthModule(db)) {
+    const [user] = await tableRows(db, users, db.select().from(users).where(eq(users.id, userId)), 'user', readOnly);
+    const [profile] = await tableRows(db, userProfiles, db.select().from(userProfiles).where(eq(userProfiles.userId, userId)), 'user', readOnly);
+    yield { type: 'user', user: user ?? null, profile: profile ?? null };
+  } else {
+    yield { type: 'user', user: null, profile: null };
+  }
+
+  for (let position: Keyed | undefined; ; ) {
+    const page = await queryRows<Record<string, unknown> & Keyed>(
+      db,
+      sql`SELECT s.*, to_json(s.created_at) #>> '{}' AS key_at FROM chat_sessions s
+          WHERE s.user_id = ${userId} ${after('s', position)}
+          ORDER BY s.created_at, s.id LIMIT ${pageSize}`,
+      'session',
+      readOnly,
+    );
+    for (const row of page) {
+      yield { type: 'session', session: decodeRow(chatSessions, row) };
+      yield* sessionMessages(db, userId, row.id, pageSize);
+    }
+    if (page.length < pageSize) break;
+    position = page.at(-1);
+  }
+
+  for (let position: Keyed | undefined; ; ) {
+    const page = await queryRows<Record<string, unknown> & Keyed>(
+      db,
+      sql`SELECT f.*, to_json(f.created_at) #>> '{}' AS key_at FROM message_feedback f
+          WHERE f.user_id = ${userId} ${after('f', position)}
+          ORDER BY f.created_at, f.id LIMIT ${pageSize}`,
+      'feedback',
+      readOnly,
+    );
+    if (page.length > 0) yield { type: 'feedback', feedback: page.map((row) => decodeRow(messageFeedback, row)) };
+    if (page.length < pageSize) break;
+    position = page.at(-1);
+  }
+}
+
+async function* sessionMessages(db: Executor, userId: string, sessionId: string, pageSize: number): AsyncGenerator<UserExportPart> {
+  for (let position: Keyed | undefined; ; ) {
+    const page = await queryRows<
+      Record<string, unknown> & Keyed & { citations: Json<MessageCitation>[]; feedback: Json<MessageFeedback> | null }
+    >(
+      db,
+      sql`SELECT ${columnList(messages, 'm', ['searchVector'])}, to_json(m.created_at) #>> '{}' AS key_at,
+                 ${citationsOf('m')} AS citations,
+                 (SELECT ${feedbackJson('f')} FROM message_feedback f WHERE f.message_id = m.id AND f.user_id = ${userId}) AS feedback
+          FROM messages m
+          WHERE m.session_id = ${sessionId} ${after('m', position)}
+          ORDER BY m.created_at, m.id LIMIT ${pageSize}`,
+      'message',
+      readOnly,
+    );
+    if (page.length > 0) {
+      yield {
+        type: 'messages',
+        sessionId,
+        messages: page.map((row) => {
+          const { searchVector: _, ...message } = decodeRow(messages, row);
+          return {
+            ...(message as MessageRow),
+            citations: row.citations.map(hydrateCitation),
+            feedback: row.feedback ? hydrateFeedback(row.feedback) : null,
+          };
+        }),
+      };
+    }
+    if (page.length < pageSize) return;
+    position = page.at(-1);
+  }
+}
+
+/**
+ * Everything held about a user as one object, read in one repeatable-read
+ * transaction (one snapshot). It holds the whole export in memory: for large
+ * users use streamUserData or exportUserDataJson.
+ */
+export async function exportUserData(db: Executor, input: ExportUserDataInput): Promise<UserExport> {
+  const parsed = parseInput(exportUserDataInput, input);
+  const read = async (tx: Executor) => {
+    const data: UserExport = { exportedAt: new Date(), user: null, profile: null, sessions: [], feedback: [] };
+    for await (const part of streamUserData(tx, parsed)) {
+      if (part.type === 'user') Object.assign(data, { user: part.user, profile: part.profile });
+      else if (part.type === 'session') data.sessions.push({ ...part.session, messages: [] });
+      else if (part.type === 'messages') data.sessions.at(-1)!.messages.push(...part.messages);
+      else data.feedback.push(...part.feedback);
+    }
+    return data;
+  };
+  return transaction(db, 'user', read, { isolationLevel: 'repeatable read', accessMode: 'read only' });
+}
+
+/**
+ * The export as JSON text, in pieces of about one page: the same document
+ * as `JSON.stringify(await exportUserData(...))`, in bounded memory. Pipe it
+ * to a response or a file (`Readable.from(exportUserDataJson(db, { userId }))`).
+ */
+export async function* exportUserDataJson(db: Executor, input: ExportUserDataInput): AsyncGenerator<string> {
+  yield `{"exportedAt":${JSON.stringify(new Date())}`;
+  let inSession = false;
+  let firstSession = true;
+  let firstMessage = true;
+  let firstFeedback = true;
+  for await (const part of streamUserData(db, input)) {
+    if (part.type === 'user') {
+      yield `,"user":${JSON.stringify(part.user)},"profile":${JSON.stringify(part.profile)},"sessions":[`;
+    } else if (part.type === 'session') {
+      const session = JSON.stringify(part.session);
+      yield `${inSession ? ']}' : ''}${firstSession ? '' : ','}${session.slice(0, -1)},"messages":[`;
+      inSession = true;
+      firstSession = false;
+      firstMessage = true;
+    } else if (part.type === 'messages') {
+      yield `${firstMessage ? '' : ','}${part.messages.map((message) => JSON.stringify(message)).join(',')}`;
+      firstMessage = false;
+    } else {
+      if (firstFeedback) yield `${inSession ? ']}' : ''}],"feedback":[`;
+      yield `${firstFeedback ? '' : ','}${part.feedback.map((rating) => JSON.stringify(rating)).join(',')}`;
+      inSession = false;
+      firstFeedback = false;
+    }
+  }
+  yield `${firstFeedback ? `${inSession ? ']}' : ''}],"feedback":[` : ''}]}`;
+}
