@@ -97,6 +97,16 @@ describe('row-level security', () => {
     expect(conversation.messages[0]!.citations).toHaveLength(1);
   });
 
+  test('withUser costs BEGIN and one statement before fn, COMMIT after; nested, one statement more', async () => {
+    const a = await seedUser();
+    const outer = await t.countQueries(() => withUser(t.api, { userId: a.userId, role: 'rag_chat_app' }, async () => 1));
+    expect(outer.queries).toBe(3);
+    const nested = await t.countQueries(() =>
+      withUser(t.api, { userId: a.userId }, (tx) => withUser(tx, { userId: a.userId, role: 'rag_chat_app' }, async () => 1)),
+    );
+    expect(nested.queries).toBe(3 + 3); // SAVEPOINT, the setting, restoring the outer one (postgres.js sends no RELEASE)
+  });
+
   test('withUser refuses a user id that is not a uuid before any SQL', async () => {
     await expect(withUser(t.api, { userId: "x' OR true --" }, async () => 1)).rejects.toBeInstanceOf(ValidationError);
   });
