@@ -270,15 +270,14 @@ async function openDatabase(io: Io): Promise<MigrationClient> {
   return connectChecked(url, io);
 }
 
+/** Connects and runs a first query, within RAG_CHAT_DB_CONNECT_TIMEOUT seconds as a whole; an unusable URL stays a ConnectionConfigError. */
 async function connectChecked(url: string, io: Io): Promise<MigrationClient> {
-  const client = await connectForMigrations(url, { connectTimeout: Number(io.env.RAG_CHAT_DB_CONNECT_TIMEOUT ?? 10) });
   try {
-    await client.query('SELECT 1');
+    return await connectForMigrations(url, { connectTimeout: Number(io.env.RAG_CHAT_DB_CONNECT_TIMEOUT ?? 10) });
   } catch (error) {
-    await client.close().catch(() => {});
+    if (error instanceof RagChatDbError) throw error;
     throw new UnreachableError(redactUrl(url), error);
   }
-  return client;
 }
 
 async function withDatabase<T>(io: Io, fn: (client: MigrationClient) => Promise<T>): Promise<T> {
