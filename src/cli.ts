@@ -1,12 +1,14 @@
 /**
  * The `rag-chat-db` command. It connects to $DATABASE_URL (from the
  * environment or ./.env), or, when none is set, to the embedded PGlite
- * database in ./.rag-chat-db/. It never prints a password.
+ * database in ./.rag-chat-db/ (set but empty is an error). It never prints a
+ * password: URLs are redacted, and every line printed is scrubbed of the
+ * credentials the connection URLs hold.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
-import { redactUrl } from './connection/database-url.ts';
+import { credentialsIn, redactUrl } from './connection/database-url.ts';
 import { ConnectionConfigError, RagChatDbError } from './errors.ts';
 import { connectForMigrations, type MigrationClient, openEmbedded } from './migrate/client.ts';
 import { MigrationFailedError, MigrationLockTimeoutError, MigrationRefusedError } from './migrate/errors.ts';
@@ -82,7 +84,8 @@ Commands:
 
 Run "rag-chat-db <command> --help" for a command's options.
 
-Connection: $DATABASE_URL (environment or ./.env); without one, the embedded PGlite database in ./.rag-chat-db/.
+Connection: $DATABASE_URL (environment or ./.env); when it is not set, the embedded PGlite database in
+./.rag-chat-db/ (set but empty is an error). RAG_CHAT_DB_CONNECT_TIMEOUT bounds connecting (10 s).
 Exit codes: 0 ok, 1 failed, 2 usage, 3 refused (nothing was run), 4 database unreachable.
 `,
   init: `Usage: rag-chat-db init [--scope all|chat|auth|rls] [options]
@@ -125,8 +128,9 @@ interrupted no-transaction migrations. Changes nothing. Exits 3 if there is such
 The seed's "test on a branch first". On $VERIFY_DATABASE_URL (a Neon branch or a scratch database),
 or on a fresh in-memory PGlite database when it is not set: applies every pending migration one at a
 time, rolls them all back, applies them again, and compares the schema after each step with the one
-it should have. Exits 1 on any difference. Refuses to run on $DATABASE_URL's database unless
---yes-i-mean-it.
+it should have. Exits 1 on any difference. Refuses to run on $DATABASE_URL's database, as the servers
+identify themselves (system identifier, database name, Neon branch), or when $DATABASE_URL's database
+cannot be reached to tell them apart, unless --yes-i-mean-it.
 `,
   new: `Usage: rag-chat-db new "<description>" --module auth|chat|link [--custom]
 
@@ -156,7 +160,8 @@ Lists the modules, their migrations folders and what each needs.
 `,
 } as const;
 
-export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+export async function main(argv: string[], rawIo: Io = defaultIo()): Promise<number> {
+  const io = scrubbing(rawIo);
   const [command, ...rest] = argv;
   let verbose = rest.includes('--verbose');
   try {
@@ -203,7 +208,11 @@ function report(error: unknown, io: Io, verbose: boolean): number {
   }
   const message = (error as Error).message ?? String(error);
   io.err(`rag-chat-db: ${message}`);
-  if (verbose && error instanceof Error && error.stack) io.err(error.stack);
+  if (verbose) {
+    for (let cause: unknown = error; cause !== undefined; cause = (cause as { cause?: unknown }).cause) {
+      io.err(`${cause === error ? '' : 'caused by: '}${(cause as Error).stack ?? String(cause)}`);
+    }
+  }
   if (error instanceof UnreachableError) return exitCodes.unreachable;
   if (error instanceof MigrationRefusedError || error instanceof MigrationLockTimeoutError || error instanceof ConnectionConfigError) {
     return exitCodes.refused;
@@ -249,6 +258,40 @@ function progress(event: ProgressEvent, io: Io): void {
   }
 }
 
+/**
+ * Every line printed, with each credential the connection URLs hold (and
+ * PGPASSWORD) replaced by ***: behind redactUrl, this also covers driver
+ * messages, stacks and causes. Secrets under 4 characters are left to
+ * redactUrl (scrubbing them would garble the output).
+ */
+function scrubbing(io: Io): Io {
+  const scrub = (line: string) => {
+    const secrets = [io.env.DATABASE_URL, io.env.VERIFY_DATABASE_URL]
+      .flatMap((url) => (url ? credentialsIn(url) : []))
+      .concat(io.env.PGPASSWORD ? [io.env.PGPASSWORD] : [])
+      .filter((secret) => secret.length >= 4)
+      .sort((a, b) => b.length - a.length);
+    return secrets.reduce((text, secret) => text.split(secret).join('***'), line);
+  };
+  return { ...io, out: (line) => io.out(scrub(line)), err: (line) => io.err(scrub(line)) };
+}
+
+/**
+ * A connection URL from the environment: undefined when the variable is not
+ * set; an error when it is set but empty (a mistyped CI secret must not
+ * quietly become the embedded database).
+ */
+function urlFromEnv(io: Io, name: 'DATABASE_URL' | 'VERIFY_DATABASE_URL'): string | undefined {
+  const url = io.env[name];
+  if (url === undefined) return undefined;
+  if (url.trim() === '') {
+    throw new ConnectionConfigError(
+      `${name} is set but empty. Give it a postgres:// URL, or unset it${name === 'DATABASE_URL' ? ' to use the embedded PGlite database' : ' to verify on an in-memory PGlite database'}.`,
+    );
+  }
+  return url;
+}
+
 /** Loads ./.env into the environment without overriding what is already set. */
 function loadDotEnv(io: Io): void {
   const path = resolvePath(io.cwd, '.env');
@@ -261,8 +304,8 @@ function loadDotEnv(io: Io): void {
 /** The database of DATABASE_URL, or the embedded one. Fails fast, with exit code 4, if it cannot be reached. */
 async function openDatabase(io: Io): Promise<MigrationClient> {
   loadDotEnv(io);
-  const url = io.env.DATABASE_URL;
-  if (!url) {
+  const url = urlFromEnv(io, 'DATABASE_URL');
+  if (url === undefined) {
     const dir = resolvePath(io.cwd, io.env.RAG_CHAT_DB_EMBEDDED_DIR ?? '.rag-chat-db');
     io.err(`rag-chat-db: DATABASE_URL is not set; using the embedded PGlite database in ${dir}`);
     return openEmbedded(dir);
@@ -270,15 +313,14 @@ async function openDatabase(io: Io): Promise<MigrationClient> {
   return connectChecked(url, io);
 }
 
-async function connectChecked(url: string, io: Io): Promise<MigrationClient> {
-  const client = await connectForMigrations(url, { connectTimeout: Number(io.env.RAG_CHAT_DB_CONNECT_TIMEOUT ?? 10) });
+/** Connects and runs a first query, within RAG_CHAT_DB_CONNECT_TIMEOUT seconds as a whole; an unusable URL stays a ConnectionConfigError. */
+async function connectChecked(url: string, io: Io, options: { allowPooler?: boolean } = {}): Promise<MigrationClient> {
   try {
-    await client.query('SELECT 1');
+    return await connectForMigrations(url, { connectTimeout: Number(io.env.RAG_CHAT_DB_CONNECT_TIMEOUT ?? 10), ...options });
   } catch (error) {
-    await client.close().catch(() => {});
+    if (error instanceof RagChatDbError) throw error;
     throw new UnreachableError(redactUrl(url), error);
   }
-  return client;
 }
 
 async function withDatabase<T>(io: Io, fn: (client: MigrationClient) => Promise<T>): Promise<T> {
@@ -386,15 +428,11 @@ async function verifyCommand(args: string[], io: Io): Promise<number> {
   if (values.help) return printHelp(io, 'verify');
   const scope = parseScope(values.scope);
   loadDotEnv(io);
-  const url = io.env.VERIFY_DATABASE_URL;
-  if (url && io.env.DATABASE_URL && sameDatabase(url, io.env.DATABASE_URL) && !values['yes-i-mean-it']) {
-    throw new MigrationRefusedError([
-      'VERIFY_DATABASE_URL is the DATABASE_URL database: verify rolls every pending migration back and forth. ' +
-        'Point it at a Neon branch or a scratch database, or pass --yes-i-mean-it.',
-    ]);
-  }
+  const url = urlFromEnv(io, 'VERIFY_DATABASE_URL');
+  const production = url && !values['yes-i-mean-it'] ? urlFromEnv(io, 'DATABASE_URL') : undefined;
   const client = url ? await connectChecked(url, io) : await openEmbedded('memory://');
   try {
+    if (production) await refuseProduction(client, production, io);
     io.out(`rag-chat-db verify: ${url ? client.description : 'a fresh in-memory PGlite database (VERIFY_DATABASE_URL is not set)'}`);
     const report = await verifyMigrations(client, scopes[scope].map((name) => moduleSource(name)), {
       ...runOptions(values, io),
@@ -411,13 +449,48 @@ async function verifyCommand(args: string[], io: Io): Promise<number> {
   }
 }
 
-function sameDatabase(a: string, b: string): boolean {
+/**
+ * Refuses when the verify database is DATABASE_URL's, as the servers
+ * identify themselves: the cluster's system_identifier, the database name,
+ * and on Neon the branch (neon.timeline_id; branches of a project may share
+ * the rest). URLs that differ in text (localhost / 127.0.0.1, a pooler, an
+ * alias) can name one database. When DATABASE_URL's cannot be reached, the
+ * two cannot be told apart: refused too.
+ */
+async function refuseProduction(client: MigrationClient, production: string, io: Io): Promise<void> {
+  const risk = 'verify rolls every pending migration back and forth';
+  const cannotTell = (what: string, error: unknown) =>
+    new MigrationRefusedError([
+      `cannot ${what} to make sure VERIFY_DATABASE_URL is another database (${(error as Error).message}); ${risk}. ` +
+        'Make it reachable, unset DATABASE_URL for this run, or pass --yes-i-mean-it.',
+    ]);
+  const scratchIdentity = await identity(client).catch((error: unknown) => {
+    throw cannotTell("identify VERIFY_DATABASE_URL's database", error);
+  });
+  let productionIdentity: string;
   try {
-    const [x, y] = [new URL(a), new URL(b)];
-    return x.hostname === y.hostname && (x.port || '5432') === (y.port || '5432') && x.pathname === y.pathname;
-  } catch {
-    return a === b;
+    const other = await connectChecked(production, io, { allowPooler: true });
+    try {
+      productionIdentity = await identity(other);
+    } finally {
+      await other.close().catch(() => {});
+    }
+  } catch (error) {
+    throw cannotTell("reach DATABASE_URL's database", error);
   }
+  if (scratchIdentity === productionIdentity) {
+    throw new MigrationRefusedError([
+      `VERIFY_DATABASE_URL is the DATABASE_URL database (same server and database): ${risk}. ` +
+        'Point it at a Neon branch or a scratch database, or pass --yes-i-mean-it.',
+    ]);
+  }
+}
+
+async function identity(client: MigrationClient): Promise<string> {
+  const [row] = await client.query<{ identity: string }>(
+    `SELECT concat_ws('/', system_identifier, current_database(), current_setting('neon.timeline_id', true)) AS identity FROM pg_control_system()`,
+  );
+  return row!.identity;
 }
 
 async function newCommand(args: string[], io: Io): Promise<number> {

@@ -14,6 +14,7 @@ import postgres from 'postgres';
 import { ConnectionConfigError, DatabaseError } from '../errors.ts';
 import { toLibraryError } from '../queries/errors.ts';
 import * as schema from '../schema/index.ts';
+import { connectorFor, connectorOf, firstQuery, socketOption } from './connector.ts';
 import { parseDatabaseUrl } from './database-url.ts';
 import { defaultQueryTimeoutMs, guardClient } from './postgres-js.ts';
 
@@ -49,6 +50,10 @@ export function createDb(options: CreateDbOptions = {}): PostgresDatabase {
   const url = options.url ?? process.env.DATABASE_URL;
   if (!url) throw new ConnectionConfigError('No database URL: pass { url } or set DATABASE_URL.');
   const target = parseDatabaseUrl(url);
+  const queryTimeoutMs = options.queryTimeout ?? defaultQueryTimeoutMs;
+  if (!Number.isFinite(queryTimeoutMs) || queryTimeoutMs < 0) {
+    throw new ConnectionConfigError(`queryTimeout must be a number of milliseconds (0 for none), not ${String(options.queryTimeout)}.`);
+  }
   const onQuery = options.onQuery;
   const client = postgres(target.url, {
     ssl: target.ssl,
@@ -61,11 +66,8 @@ export function createDb(options: CreateDbOptions = {}): PostgresDatabase {
     fetch_types: false,
     connection: { application_name: options.applicationName ?? 'rag-chat-db' },
     ...(onQuery ? { debug: (_connection: number, query: string) => onQuery(query) } : {}),
+    ...socketOption(connectorFor(target)), // connects to exactly target.host, with backoff after silent drops
   });
-  const queryTimeoutMs = options.queryTimeout ?? defaultQueryTimeoutMs;
-  if (!Number.isFinite(queryTimeoutMs) || queryTimeoutMs < 0) {
-    throw new ConnectionConfigError(`queryTimeout must be a number of milliseconds (0 for none), not ${String(options.queryTimeout)}.`);
-  }
   guardClient(client, { queryTimeoutMs });
   return drizzlePostgres({ client, schema }) as PostgresDatabase;
 }
@@ -77,22 +79,23 @@ export interface ConnectDbOptions extends CreateDbOptions {
 
 /**
  * createDb, then a first query, retried with backoff while the server cannot
- * be reached: a suspended Neon endpoint takes a second or two to wake.
+ * be reached: a suspended Neon endpoint takes a second or two to wake. Each
+ * attempt, connecting included, is bounded by `connectTimeout` as a whole;
+ * a client that failed is closed before the next attempt makes a new one.
  */
 export async function connectDb(options: ConnectDbOptions = {}): Promise<PostgresDatabase> {
-  const db = createDb(options);
   const attempts = options.attempts ?? 4;
   for (let attempt = 1; ; attempt++) {
+    const db = createDb(options);
     try {
-      await db.$client`SELECT 1`;
+      await firstQuery(db.$client);
       return db;
     } catch (error) {
+      connectorOf(db.$client)?.close();
+      await db.$client.end({ timeout: 0 }).catch(() => {});
       const mappedError = toLibraryError(error);
       const retryable = mappedError instanceof DatabaseError && mappedError.retryable;
-      if (!retryable || attempt >= attempts) {
-        await db.$client.end({ timeout: 1 }).catch(() => {});
-        throw mappedError;
-      }
+      if (!retryable || attempt >= attempts) throw mappedError;
       await sleep(250 * 2 ** (attempt - 1));
     }
   }

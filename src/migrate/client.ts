@@ -4,6 +4,7 @@
  * database. Both run one statement per call.
  */
 import type postgres from 'postgres';
+import { connectorFor, firstQuery, socketOption } from '../connection/connector.ts';
 import { type DatabaseTarget, parseDatabaseUrl } from '../connection/database-url.ts';
 import { ConnectionConfigError } from '../errors.ts';
 
@@ -20,17 +21,20 @@ export interface MigrationClient extends Queryable {
 }
 
 export interface ConnectOptions {
-  /** Seconds to wait for the connection. */
+  /** Seconds for the whole first connection (TCP, TLS, authentication, a first query), 10 by default. */
   connectTimeout?: number;
+  /** Accept a PgBouncer transaction-mode URL: only for reading, never for running migrations. */
+  allowPooler?: boolean;
 }
 
 /**
- * Connects for migrations. Refuses a PgBouncer transaction-mode URL: the
+ * Connects for migrations, and checks the connection with a first query,
+ * bounded by `connectTimeout`. Refuses a PgBouncer transaction-mode URL: the
  * advisory lock and `CONCURRENTLY` need a session of their own.
  */
 export async function connectForMigrations(url: string, options: ConnectOptions = {}): Promise<MigrationClient> {
   const target = parseDatabaseUrl(url);
-  if (target.isPooler) {
+  if (target.isPooler && !options.allowPooler) {
     throw new ConnectionConfigError(
       `${target.host} is a PgBouncer transaction-mode (pooled) endpoint; migrations need a session of their own. ` +
         'Use the direct URL (on Neon: the host without "-pooler").',
@@ -41,6 +45,7 @@ export async function connectForMigrations(url: string, options: ConnectOptions 
 
 async function postgresClient(target: DatabaseTarget, options: ConnectOptions): Promise<MigrationClient> {
   const { default: postgres } = await import('postgres');
+  const connector = connectorFor(target);
   const sql = postgres(target.url, {
     max: 1,
     ssl: target.ssl,
@@ -50,7 +55,21 @@ async function postgresClient(target: DatabaseTarget, options: ConnectOptions): 
     connect_timeout: options.connectTimeout ?? 10,
     onnotice: () => {},
     connection: { application_name: 'rag-chat-db migrate' },
+    ...socketOption(connector),
   });
+  const close = async (timeout: number) => {
+    try {
+      await sql.end({ timeout });
+    } finally {
+      connector.close();
+    }
+  };
+  try {
+    await firstQuery(sql);
+  } catch (error) {
+    await close(0).catch(() => {});
+    throw error;
+  }
   const queryable = (runner: postgres.Sql | postgres.TransactionSql): Queryable => ({
     query: async <T extends object>(text: string, params: unknown[] = []) =>
       (await runner.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[],
@@ -58,7 +77,7 @@ async function postgresClient(target: DatabaseTarget, options: ConnectOptions): 
   return {
     ...queryable(sql),
     transaction: async (fn) => (await sql.begin((tx) => fn(queryable(tx)))) as Awaited<ReturnType<typeof fn>>,
-    close: () => sql.end({ timeout: 5 }),
+    close: () => close(5),
     description: target.redacted,
   };
 }

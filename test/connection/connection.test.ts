@@ -1,14 +1,16 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { closeDb, connectDb, createDb, createEmbeddedDb } from '../../src/connection/create-db.ts';
-import { parseDatabaseUrl } from '../../src/connection/database-url.ts';
+import { credentialsIn, parseDatabaseUrl, redactUrl } from '../../src/connection/database-url.ts';
 import { ConnectionConfigError, DatabaseError } from '../../src/errors.ts';
 import { connectForMigrations, openEmbedded } from '../../src/migrate/client.ts';
 import { migrate } from '../../src/migrate/index.ts';
 import { addMessage, createSession, createUser, getConversationWithCitations } from '../../src/queries/index.ts';
 import { useDatabase } from '../support/context.ts';
+import { startFakePostgres } from '../support/fake-postgres.ts';
 
 describe('parseDatabaseUrl', () => {
   test.each([
@@ -38,6 +40,13 @@ describe('parseDatabaseUrl', () => {
     expect(new URL(target.url).searchParams.get('application_name')).toBe('api');
     expect(target.redacted).toBe('postgresql://user:***@ep-cool-1-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require&channel_binding=require&application_name=api');
     expect(parseDatabaseUrl('postgresql://user:pass@ep-cool-1.us-east-2.aws.neon.tech/neondb?sslmode=require').isPooler).toBe(false);
+  });
+
+  test('the password and every credential-bearing parameter are redacted, wherever they are', () => {
+    const target = parseDatabaseUrl('postgres://u@db.example.com/db?sslmode=require&sslpassword=pw-ssl&api_token=tok&password=pw-param');
+    expect(target.redacted).toBe('postgres://u@db.example.com/db?sslmode=require&sslpassword=***&api_token=***&password=***');
+    expect(redactUrl('postgres://u:pw-user@h/db?password=pw-param')).toBe('postgres://u:***@h/db?password=***');
+    expect(credentialsIn('postgres://u:p%40ss@h/db?sslpassword=pw-ssl')).toEqual(['p%40ss', 'p@ss', 'pw-ssl']);
   });
 
   test('verify-full checks the certificate and the host name; verify-ca the certificate only', () => {
@@ -97,6 +106,27 @@ describe('createDb', () => {
     expect(error).toBeInstanceOf(DatabaseError);
     expect(error).toMatchObject({ retryable: true });
     expect((error as Error).message).not.toContain('pass-s3cret');
+  });
+});
+
+describe('credentials in the URL', () => {
+  test('?password= is the password (as in libpq), never sent to the server as a setting', async () => {
+    const fake = await startFakePostgres('auth');
+    try {
+      await connectDb({ url: `postgres://app@127.0.0.1:${fake.port}/chat?password=pw-param-s3cret`, attempts: 1 }).catch(() => {});
+      expect(fake.connections[0]!.parameters).toMatchObject({ user: 'app', database: 'chat' });
+      expect(fake.connections[0]!.parameters).not.toHaveProperty('password');
+      expect(fake.connections[0]!.password).toBe('pw-param-s3cret');
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test('a connection error, its message, stack and causes, hold no credential', async () => {
+    const url = 'postgres://user:pw-user-s3cret@127.0.0.1:9/chat?sslpassword=pw-ssl-s3cret';
+    const error = await connectDb({ url, attempts: 1, connectTimeout: 2 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatabaseError);
+    expect(inspect(error, { depth: null, showHidden: true })).not.toMatch(/pw-user-s3cret|pw-ssl-s3cret/);
   });
 });
 
