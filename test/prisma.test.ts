@@ -64,6 +64,7 @@ const prismaType: Record<string, [string, string | null]> = {
   jsonb: ['Json', 'JsonB'],
   'double precision': ['Float', null],
   integer: ['Int', null],
+  bigint: ['BigInt', null],
   tsvector: ['Unsupported', null],
 };
 

@@ -1,64 +1,43 @@
 /**
  * JSON shapes built inside Postgres, so a helper returns nested results
  * (messages with their citations and feedback) in one round trip. Keys are
- * the camelCase names of the drizzle columns; timestamps come as ISO 8601
- * text with microseconds and are turned into Dates by executor.ts.
+ * the camelCase names of the drizzle columns and the columns come from the
+ * tables themselves, so a new column appears in every shape; timestamps
+ * come as ISO 8601 text with microseconds and are turned into Dates by
+ * executor.ts.
  */
-import { type SQL, sql } from 'drizzle-orm';
+import { getTableColumns, type SQL, sql } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
+import { chatSessions, messageCitations, messageFeedback, messages } from '../schema/chat.ts';
 
-/** `alias` is always one of our own constants, never input. */
-const columns = (alias: string, pairs: [string, string][]) =>
-  sql.raw(`json_build_object(${pairs.map(([key, column]) => `'${key}', ${alias}.${column}`).join(', ')})`);
+/** Columns the helpers never return: the search vector stays in the database. */
+const hidden = new Map<PgTable, readonly string[]>([[messages, ['searchVector']]]);
 
-export const sessionJson = (alias: string): SQL =>
-  columns(alias, [
-    ['id', 'id'],
-    ['userId', 'user_id'],
-    ['title', 'title'],
-    ['metadata', 'metadata'],
-    ['createdAt', 'created_at'],
-    ['updatedAt', 'updated_at'],
-    ['lastMessageAt', 'last_message_at'],
-    ['archivedAt', 'archived_at'],
-    ['lastActivityAt', 'last_activity_at'],
-  ]);
+/** A table's returned columns as `[key, column name]`, in declaration order. */
+function columnsOf(table: PgTable): [string, string][] {
+  return Object.entries(getTableColumns(table))
+    .filter(([key]) => !hidden.get(table)?.includes(key))
+    .map(([key, column]) => [key, column.name]);
+}
 
-export const messageJson = (alias: string): SQL =>
-  columns(alias, [
-    ['id', 'id'],
-    ['sessionId', 'session_id'],
-    ['role', 'role'],
-    ['content', 'content'],
-    ['selectedText', 'selected_text'],
-    ['metadata', 'metadata'],
-    ['createdAt', 'created_at'],
-  ]);
+/**
+ * `json_build_object('id', m.id, ...)` over a table's columns, plus `extra`
+ * pairs when given. `alias` is always one of our own constants, never input.
+ */
+const rowJson =
+  (table: PgTable) =>
+  (alias: string, extra?: SQL): SQL => {
+    const pairs = sql.raw(columnsOf(table).map(([key, column]) => `'${key}', ${alias}.${column}`).join(', '));
+    return extra ? sql`json_build_object(${pairs}, ${extra})` : sql`json_build_object(${pairs})`;
+  };
 
-export const citationJson = (alias: string): SQL =>
-  columns(alias, [
-    ['id', 'id'],
-    ['messageId', 'message_id'],
-    ['documentId', 'document_id'],
-    ['chunkId', 'chunk_id'],
-    ['score', 'score'],
-    ['citationIndex', 'citation_index'],
-    ['title', 'title'],
-    ['url', 'url'],
-    ['snippet', 'snippet'],
-    ['createdAt', 'created_at'],
-  ]);
+export const sessionJson = rowJson(chatSessions);
+export const messageJson = rowJson(messages);
+export const citationJson = rowJson(messageCitations);
+export const feedbackJson = rowJson(messageFeedback);
 
-export const feedbackJson = (alias: string): SQL =>
-  columns(alias, [
-    ['id', 'id'],
-    ['messageId', 'message_id'],
-    ['userId', 'user_id'],
-    ['rating', 'rating'],
-    ['reason', 'reason'],
-    ['comment', 'comment'],
-    ['createdAt', 'created_at'],
-    ['updatedAt', 'updated_at'],
-  ]);
+/** `m.id, m.session_id, ...`: a message's returned columns under their own names, for rows decoded with decodeRow. */
+export const messageColumns = (alias: string): SQL => sql.raw(columnsOf(messages).map(([, column]) => `${alias}.${column}`).join(', '));
 
 /** A message's citations, in citation_index order, as a JSON array (the unique index serves it). */
 export const citationsOf = (messageAlias: string): SQL =>

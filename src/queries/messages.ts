@@ -89,11 +89,7 @@ export async function addMessage(db: Executor, input: AddMessageInput): Promise<
         FROM message
         WHERE s.id = message.session_id
       )
-      SELECT json_build_object(
-        'id', message.id, 'sessionId', message.session_id, 'role', message.role, 'content', message.content,
-        'selectedText', message.selected_text, 'metadata', message.metadata, 'createdAt', message.created_at,
-        'citations', (SELECT coalesce(json_agg(${citationJson('citation')} ORDER BY citation.citation_index), '[]'::json) FROM citation)
-      ) AS message
+      SELECT ${messageJson('message', sql`'citations', (SELECT coalesce(json_agg(${citationJson('citation')} ORDER BY citation.citation_index), '[]'::json) FROM citation)`)} AS message
       FROM message`,
     'session',
   );
@@ -176,10 +172,7 @@ export async function getMessage(db: Executor, input: MessageRefInput): Promise<
   const [row] = await queryRows<{ message: Parameters<typeof toMessageWithCitations>[0] }>(
     db,
     sql`
-      SELECT json_build_object(
-        'id', m.id, 'sessionId', m.session_id, 'role', m.role, 'content', m.content, 'selectedText', m.selected_text,
-        'metadata', m.metadata, 'createdAt', m.created_at, 'citations', ${citationsOf('m')}
-      ) AS message
+      SELECT ${messageJson('m', sql`'citations', ${citationsOf('m')}`)} AS message
       FROM messages m JOIN chat_sessions s ON s.id = m.session_id
       WHERE m.id = ${messageId} AND s.user_id = ${userId}`,
     'message',
@@ -207,28 +200,29 @@ export async function mergeMessageMetadata(db: Executor, input: MergeMessageMeta
 
 /**
  * Edit and regenerate: deletes the message and every later one in its
- * session (or only the later ones, with `keepMessage`), their citations and
- * feedback by cascade, and resets the session's last_message_at. One statement.
+ * session, in write order (or only the later ones, with `keepMessage`),
+ * their citations and feedback by cascade, and resets the session's
+ * last_message_at. One statement.
  */
 export async function deleteMessagesAfter(db: Executor, input: DeleteMessagesAfterInput): Promise<{ deleted: number }> {
   const { messageId, userId, keepMessage } = parseInput(deleteMessagesAfterInput, input);
-  const [doomed, kept]: [SQL, SQL] = keepMessage ? [sql.raw('>'), sql.raw('<=')] : [sql.raw('>='), sql.raw('<')];
+  // The first message deleted is the pivot's seq + this; every earlier one stays.
+  const from = keepMessage ? 1 : 0;
   const [row] = await queryRows<{ found: boolean; deleted: number }>(
     db,
     sql`
       WITH pivot AS (
-        SELECT m.session_id, m.created_at, m.id
+        SELECT m.session_id, m.seq + ${from}::int AS first_deleted
         FROM messages m JOIN chat_sessions s ON s.id = m.session_id
         WHERE m.id = ${messageId} AND s.user_id = ${userId}
       ), deleted AS (
         DELETE FROM messages m USING pivot p
-        WHERE m.session_id = p.session_id AND (m.created_at, m.id) ${doomed} (p.created_at, p.id)
+        WHERE m.session_id = p.session_id AND m.seq >= p.first_deleted
         RETURNING m.id
       ), touched AS (
         UPDATE chat_sessions s
         SET updated_at = now(),
-            last_message_at = (SELECT max(m.created_at) FROM messages m
-                               WHERE m.session_id = p.session_id AND (m.created_at, m.id) ${kept} (p.created_at, p.id))
+            last_message_at = (SELECT max(m.created_at) FROM messages m WHERE m.session_id = p.session_id AND m.seq < p.first_deleted)
         FROM pivot p
         WHERE s.id = p.session_id
       )
@@ -289,7 +283,7 @@ export async function searchMessages(db: Executor, input: SearchMessagesInput): 
            chat_sessions s
            CROSS JOIN LATERAL (SELECT * FROM messages WHERE session_id = s.id OFFSET 0) AS m
       WHERE s.user_id = ${userId} AND m.search_vector @@ q
-      ORDER BY rank DESC, m.created_at DESC, m.id
+      ORDER BY rank DESC, m.seq DESC
       LIMIT ${limit}`,
     'message',
     readOnly,

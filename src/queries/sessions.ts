@@ -18,7 +18,8 @@ import {
   type SessionRefInput,
   sessionRefInput,
 } from '../validators/sessions.ts';
-import { decodeCursor, decodeRow, encodeCursor, type Executor, parseInput, queryRows, readOnly, tableRows } from './executor.ts';
+import { encodeCursor } from '../validators/cursors.ts';
+import { decodeRow, type Executor, parseInput, queryRows, readOnly, tableRows } from './executor.ts';
 import { mergeJson } from './json.ts';
 
 export interface Page<T> {
@@ -58,13 +59,12 @@ export async function listSessions(db: Executor, input: ListSessionsInput): Prom
   const { userId, limit, cursor, archived } = parseInput(listSessionsInput, input);
   // Constant column names, never input.
   const key = sql.raw(archived ? 'archived_at' : 'last_activity_at');
-  const after = cursor ? decodeCursor(cursor) : undefined;
   const rows = await queryRows<Record<string, unknown> & { key_at: string }>(
     db,
     sql`
       SELECT *, to_json(${key}) #>> '{}' AS key_at FROM chat_sessions
       WHERE user_id = ${userId} AND archived_at ${archived ? sql`IS NOT NULL` : sql`IS NULL`}
-        ${after ? sql`AND (${key}, id) < (${after.at}::timestamptz, ${after.id}::uuid)` : sql``}
+        ${cursor ? sql`AND (${key}, id) < (${cursor[0]}::timestamptz, ${cursor[1]}::uuid)` : sql``}
       ORDER BY ${key} DESC, id DESC
       LIMIT ${limit + 1}`,
     'session',
@@ -73,7 +73,7 @@ export async function listSessions(db: Executor, input: ListSessionsInput): Prom
   const last = page.at(-1);
   return {
     items: page.map((row) => decodeRow(chatSessions, row)),
-    nextCursor: rows.length > limit && last ? encodeCursor({ at: last.key_at, id: last.id as string }) : null,
+    nextCursor: rows.length > limit && last ? encodeCursor([last.key_at, last.id as string]) : null,
   };
 }
 

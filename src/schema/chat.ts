@@ -6,6 +6,7 @@
  */
 import { type SQL, sql } from 'drizzle-orm';
 import {
+  bigint,
   check,
   doublePrecision,
   index,
@@ -77,10 +78,16 @@ export const messages = pgTable(
     searchVector: tsvector('search_vector').generatedAlwaysAs(
       (): SQL => sql`to_tsvector(${sql.raw(`'${searchConfig}'`)}::regconfig, ${messages.content})`,
     ),
+    /**
+     * Write order: numbered by the database as rows are inserted (raw SQL inserts too), so
+     * messages stamped alike (an import with second precision, a question and its answer)
+     * keep the order they were written in. Every message ordering, cursor and "after" uses it.
+     */
+    seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
   },
   (t) => [
-    // getConversationWithCitations: a session's messages in order, keyset on (created_at, id).
-    index('messages_session_id_created_at_id_idx').on(t.sessionId, t.createdAt, t.id),
+    // getConversationWithCitations (keyset on seq), deleteMessagesAfter ("after" by seq), export: a session's messages in order.
+    index('messages_session_id_seq_idx').on(t.sessionId, t.seq),
     // searchMessages: full-text search over message content.
     index('messages_search_vector_idx').using('gin', t.searchVector),
     check('messages_role_check', isOneOf(t.role, messageRoles)),
