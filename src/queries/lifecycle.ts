@@ -133,9 +133,11 @@ export async function eraseUser(db: Executor, input: UserIdInput): Promise<Erase
 /**
  * Retention: deletes sessions whose latest activity is older than
  * `olderThan`, with everything in them, `batchSize` sessions per statement
- * so no statement holds its locks for long. Call it with the database, not
- * inside a transaction (batches then commit one by one). Returns how many
- * sessions were deleted.
+ * so no statement holds its locks for long. A session holding a message
+ * newer than `olderThan` is kept whatever its last_message_at says (raw SQL
+ * writes need not maintain it). Call it with the database, not inside a
+ * transaction (batches then commit one by one). Returns how many sessions
+ * were deleted.
  */
 export async function purgeSessions(db: Executor, input: PurgeSessionsInput): Promise<{ sessions: number }> {
   const { olderThan, batchSize } = parseInput(purgeSessionsInput, input);
@@ -145,8 +147,9 @@ export async function purgeSessions(db: Executor, input: PurgeSessionsInput): Pr
       db,
       sql`
         DELETE FROM chat_sessions WHERE id IN (
-          SELECT id FROM chat_sessions
+          SELECT id FROM chat_sessions s
           WHERE last_activity_at < ${olderThan.toISOString()}::timestamptz
+            AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id AND m.created_at >= ${olderThan.toISOString()}::timestamptz)
           LIMIT ${batchSize}
           FOR UPDATE SKIP LOCKED
         )

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
-import { NotFoundError } from '../errors.ts';
+import { DatabaseError, NotFoundError } from '../errors.ts';
 import { searchConfig } from '../schema/chat.ts';
 import type { CitationInput } from '../validators/citations.ts';
 import { type MessageRefInput, messageRefInput } from '../validators/citations.ts';
@@ -198,39 +198,63 @@ export async function mergeMessageMetadata(db: Executor, input: MergeMessageMeta
   return hydrateMessage(row.message);
 }
 
+/** Attempts of deleteMessagesAfter before it reports the session as too busy (each is one round trip). */
+export const deleteMessagesAfterAttempts = 5;
+
 /**
  * Edit and regenerate: deletes the message and every later one in its
  * session, in write order (or only the later ones, with `keepMessage`),
  * their citations and feedback by cascade, and resets the session's
- * last_message_at. One statement.
+ * last_message_at. One statement, one round trip when nothing races it.
+ *
+ * last_message_at is recomputed from the statement's snapshot, which cannot
+ * see a message committed after the statement began: the session row
+ * would then get a time older than that message, or NULL, and retention
+ * would delete both. So the statement locks the session row and compares
+ * the version it locked with the one its snapshot saw (`xmin`); every
+ * writer of messages touches that row, so if they differ, something
+ * committed in between, the statement changes nothing and runs again on a
+ * fresh snapshot. Holding the lock, no later writer can slip in: a
+ * concurrent addMessage applies its own `greatest(...)` after this commits.
  */
 export async function deleteMessagesAfter(db: Executor, input: DeleteMessagesAfterInput): Promise<{ deleted: number }> {
   const { messageId, userId, keepMessage } = parseInput(deleteMessagesAfterInput, input);
   // The first message deleted is the pivot's seq + this; every earlier one stays.
   const from = keepMessage ? 1 : 0;
-  const [row] = await queryRows<{ found: boolean; deleted: number }>(
-    db,
-    sql`
-      WITH pivot AS (
-        SELECT m.session_id, m.seq + ${from}::int AS first_deleted
-        FROM messages m JOIN chat_sessions s ON s.id = m.session_id
-        WHERE m.id = ${messageId} AND s.user_id = ${userId}
-      ), deleted AS (
-        DELETE FROM messages m USING pivot p
-        WHERE m.session_id = p.session_id AND m.seq >= p.first_deleted
-        RETURNING m.id
-      ), touched AS (
-        UPDATE chat_sessions s
-        SET updated_at = now(),
-            last_message_at = (SELECT max(m.created_at) FROM messages m WHERE m.session_id = p.session_id AND m.seq < p.first_deleted)
-        FROM pivot p
-        WHERE s.id = p.session_id
-      )
-      SELECT EXISTS (SELECT 1 FROM pivot) AS found, (SELECT count(*) FROM deleted)::int AS deleted`,
-    'message',
-  );
-  if (!row?.found) throw new NotFoundError('message');
-  return { deleted: row.deleted };
+  for (let attempt = 1; ; attempt++) {
+    const [row] = await queryRows<{ found: boolean; fresh: boolean | null; deleted: number }>(
+      db,
+      sql`
+        WITH pivot AS (
+          SELECT m.session_id, m.seq + ${from}::int AS first_deleted, s.xmin AS seen
+          FROM messages m JOIN chat_sessions s ON s.id = m.session_id
+          WHERE m.id = ${messageId} AND s.user_id = ${userId}
+        ), locked AS (
+          -- Waits for a writer holding the row, then reads the newest committed version: its xmin is the snapshot's only if no one wrote since.
+          SELECT s.xmin = p.seen AS fresh
+          FROM chat_sessions s JOIN pivot p ON s.id = p.session_id
+          FOR NO KEY UPDATE OF s
+        ), deleted AS (
+          DELETE FROM messages m USING pivot p
+          WHERE m.session_id = p.session_id AND m.seq >= p.first_deleted AND (SELECT fresh FROM locked)
+          RETURNING m.id
+        ), touched AS (
+          UPDATE chat_sessions s
+          SET updated_at = now(),
+              last_message_at = (SELECT max(m.created_at) FROM messages m WHERE m.session_id = p.session_id AND m.seq < p.first_deleted)
+          FROM pivot p
+          WHERE s.id = p.session_id AND (SELECT fresh FROM locked)
+        )
+        SELECT EXISTS (SELECT 1 FROM pivot) AS found, (SELECT fresh FROM locked) AS fresh, (SELECT count(*) FROM deleted)::int AS deleted`,
+      'message',
+    );
+    // No pivot, or its session deleted meanwhile (nothing to lock).
+    if (!row?.found || row.fresh === null) throw new NotFoundError('message');
+    if (row.fresh) return { deleted: row.deleted };
+    if (attempt === deleteMessagesAfterAttempts) {
+      throw new DatabaseError(`the session changed during each of ${attempt} attempts to delete messages; nothing was deleted`, '40001', true);
+    }
+  }
 }
 
 /** For rate limiting: how many messages (by default the user's own) the user sent since a moment. */

@@ -68,7 +68,8 @@ describe('purgeSessions', () => {
     const userId = await insertUser(t.sql);
     const old = await t.sql`INSERT INTO chat_sessions (user_id, created_at) SELECT ${userId}, now() - interval '400 days'
                            FROM generate_series(1, 7) RETURNING id`;
-    await t.sql`INSERT INTO messages (session_id, role, content) SELECT id, 'user', 'old' FROM chat_sessions WHERE id = ANY(${old.map((r) => r.id)}::uuid[])`;
+    await t.sql`INSERT INTO messages (session_id, role, content, created_at)
+                SELECT id, 'user', 'old', now() - interval '400 days' FROM chat_sessions WHERE id = ANY(${old.map((r) => r.id)}::uuid[])`;
     await createSession(t.api, { userId }); // active: kept
 
     const { result, queries } = await t.countQueries(() => purgeSessions(t.api, { olderThan: new Date(Date.now() - 365 * 86_400_000), batchSize: 3 }));
