@@ -8,7 +8,9 @@
  */
 import { getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
+import { ValidationError } from '../errors.ts';
 import { chatSessions, messageCitations, messageFeedback, messages } from '../schema/chat.ts';
+import { limits } from '../validators/common.ts';
 
 /** Columns the helpers never return: the search vector stays in the database. */
 const hidden = new Map<PgTable, readonly string[]>([[messages, ['searchVector']]]);
@@ -43,8 +45,28 @@ export const messageColumns = (alias: string): SQL => sql.raw(columnsOf(messages
 export const citationsOf = (messageAlias: string): SQL =>
   sql`coalesce((SELECT json_agg(${citationJson('c')} ORDER BY c.citation_index) FROM message_citations c WHERE c.message_id = ${sql.raw(messageAlias)}.id), '[]'::json)`;
 
-/** `(metadata || patch) - <keys whose patch value is null>`: the seed's merge, where null removes a key. */
-export const mergeJson = (column: SQL, patch: Record<string, unknown>): SQL => {
-  const text = JSON.stringify(patch);
-  return sql`(${column} || ${text}::jsonb) - ARRAY(SELECT key FROM jsonb_each(${text}::jsonb) WHERE value = 'null'::jsonb)`;
-};
+/**
+ * The seed's merge, `(metadata || patch)` where a null value removes its
+ * key, bounded in size. `result(column)` is the merged object and
+ * `fits(column)` whether it may be stored: at most `limits.jsonBytes` as
+ * JSON text, measured as Postgres writes jsonb (a space after each `:` and
+ * `,`), or no larger than what is stored already (so metadata stored before
+ * the limit held can still shrink). Used in an UPDATE's SET and WHERE, both
+ * are evaluated on the row version the UPDATE changes, so a concurrent merge
+ * is neither lost nor let through past the limit. Both read the patch from
+ * `patch`, which goes in the statement's FROM list: the patch is bound once.
+ */
+export function boundedMerge(patch: Record<string, unknown>) {
+  const result = (column: SQL) => sql`((${column} || patch.value) - ARRAY(SELECT key FROM jsonb_each(patch.value) WHERE value = 'null'::jsonb))`;
+  return {
+    patch: sql`(SELECT ${JSON.stringify(patch)}::jsonb AS value) AS patch`,
+    result,
+    fits: (column: SQL) => sql`(octet_length(${result(column)}::text) <= greatest(${limits.jsonBytes}::int, octet_length(${column}::text)))`,
+  };
+}
+
+/** The error of a merge whose result would be over the limit: nothing was stored. */
+export const tooBigAfterMerge = () =>
+  new ValidationError([
+    { path: ['metadata'], code: 'too_big', message: `merged with what is stored, must be at most ${limits.jsonBytes} bytes as JSON` },
+  ]);

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
-import { DatabaseError, NotFoundError } from '../errors.ts';
+import { NotFoundError } from '../errors.ts';
 import { searchConfig } from '../schema/chat.ts';
 import type { CitationInput } from '../validators/citations.ts';
 import { type MessageRefInput, messageRefInput } from '../validators/citations.ts';
@@ -34,7 +34,8 @@ import {
   queryRows,
   readOnly,
 } from './executor.ts';
-import { citationJson, citationsOf, mergeJson, messageJson } from './json.ts';
+import { boundedMerge, citationJson, citationsOf, messageJson, tooBigAfterMerge } from './json.ts';
+import { raced, untilNotRaced } from './optimistic.ts';
 
 const config = sql.raw(`'${searchConfig}'::regconfig`);
 
@@ -182,24 +183,35 @@ export async function getMessage(db: Executor, input: MessageRefInput): Promise<
   return toMessageWithCitations(row.message);
 }
 
-/** The seed's `metadata = metadata || '{...}'`, atomic; a `null` value removes its key. */
+/**
+ * The seed's `metadata = metadata || '{...}'`, atomic; a `null` value
+ * removes its key. ValidationError, storing nothing, if the result would be
+ * over the metadata size limit (see boundedMerge).
+ */
 export async function mergeMessageMetadata(db: Executor, input: MergeMessageMetadataInput): Promise<MessageRow> {
   const { messageId, userId, metadata } = parseInput(mergeMessageMetadataInput, input);
-  const [row] = await queryRows<{ message: Json<MessageRow> }>(
-    db,
-    sql`
-      UPDATE messages m SET metadata = ${mergeJson(sql`m.metadata`, metadata)}
-      FROM chat_sessions s
-      WHERE m.id = ${messageId} AND s.id = m.session_id AND s.user_id = ${userId}
-      RETURNING ${messageJson('m')} AS message`,
-    'message',
-  );
-  if (!row) throw new NotFoundError('message');
-  return hydrateMessage(row.message);
+  const merge = boundedMerge(metadata);
+  const owned = sql`m.id = ${messageId} AND s.id = m.session_id AND s.user_id = ${userId}`;
+  return untilNotRaced('mergeMessageMetadata', async () => {
+    const [row] = await queryRows<{ message: Json<MessageRow> | null; fits: boolean | null }>(
+      db,
+      sql`
+        WITH updated AS (
+          UPDATE messages m SET metadata = ${merge.result(sql`m.metadata`)}
+          FROM chat_sessions s, ${merge.patch}
+          WHERE ${owned} AND ${merge.fits(sql`m.metadata`)}
+          RETURNING ${messageJson('m')} AS message
+        )
+        SELECT (SELECT message FROM updated) AS message,
+               (SELECT ${merge.fits(sql`m.metadata`)} FROM messages m, chat_sessions s, ${merge.patch} WHERE ${owned}) AS fits`,
+      'message',
+    );
+    if (row?.message) return hydrateMessage(row.message);
+    if (row?.fits === null || row?.fits === undefined) throw new NotFoundError('message');
+    if (!row.fits) throw tooBigAfterMerge();
+    return raced; // it fitted in this statement's snapshot, yet the row it met had changed: deleted, or grown by another merge
+  });
 }
-
-/** Attempts of deleteMessagesAfter before it reports the session as too busy (each is one round trip). */
-export const deleteMessagesAfterAttempts = 5;
 
 /**
  * Edit and regenerate: deletes the message and every later one in its
@@ -214,14 +226,15 @@ export const deleteMessagesAfterAttempts = 5;
  * the version it locked with the one its snapshot saw (`xmin`); every
  * writer of messages touches that row, so if they differ, something
  * committed in between, the statement changes nothing and runs again on a
- * fresh snapshot. Holding the lock, no later writer can slip in: a
- * concurrent addMessage applies its own `greatest(...)` after this commits.
+ * fresh snapshot (optimistic.ts). Holding the lock, no later writer can
+ * slip in: a concurrent addMessage applies its own `greatest(...)` after
+ * this commits.
  */
 export async function deleteMessagesAfter(db: Executor, input: DeleteMessagesAfterInput): Promise<{ deleted: number }> {
   const { messageId, userId, keepMessage } = parseInput(deleteMessagesAfterInput, input);
   // The first message deleted is the pivot's seq + this; every earlier one stays.
   const from = keepMessage ? 1 : 0;
-  for (let attempt = 1; ; attempt++) {
+  return untilNotRaced('deleteMessagesAfter', async () => {
     const [row] = await queryRows<{ found: boolean; fresh: boolean | null; deleted: number }>(
       db,
       sql`
@@ -250,11 +263,8 @@ export async function deleteMessagesAfter(db: Executor, input: DeleteMessagesAft
     );
     // No pivot, or its session deleted meanwhile (nothing to lock).
     if (!row?.found || row.fresh === null) throw new NotFoundError('message');
-    if (row.fresh) return { deleted: row.deleted };
-    if (attempt === deleteMessagesAfterAttempts) {
-      throw new DatabaseError(`the session changed during each of ${attempt} attempts to delete messages; nothing was deleted`, '40001', true);
-    }
-  }
+    return row.fresh ? { deleted: row.deleted } : raced;
+  });
 }
 
 /** For rate limiting: how many messages (by default the user's own) the user sent since a moment. */

@@ -20,7 +20,8 @@ import {
 } from '../validators/sessions.ts';
 import { encodeCursor } from '../validators/cursors.ts';
 import { decodeRow, type Executor, parseInput, queryRows, readOnly, tableRows } from './executor.ts';
-import { mergeJson } from './json.ts';
+import { boundedMerge, tooBigAfterMerge } from './json.ts';
+import { raced, untilNotRaced } from './optimistic.ts';
 
 export interface Page<T> {
   items: T[];
@@ -97,10 +98,35 @@ export async function renameSession(db: Executor, input: RenameSessionInput): Pr
   return updateOwned(db, sessionId, userId, { title });
 }
 
-/** Merges keys into the session's metadata in one atomic UPDATE (`metadata || patch`); a `null` value removes its key. */
+/**
+ * Merges keys into the session's metadata in one atomic UPDATE (`metadata ||
+ * patch`); a `null` value removes its key. ValidationError, storing nothing,
+ * if the result would be over the metadata size limit (see boundedMerge).
+ */
 export async function mergeSessionMetadata(db: Executor, input: MergeSessionMetadataInput): Promise<ChatSession> {
   const { sessionId, userId, metadata } = parseInput(mergeSessionMetadataInput, input);
-  return updateOwned(db, sessionId, userId, { metadata: mergeJson(sql`${chatSessions.metadata}`, metadata) });
+  const merge = boundedMerge(metadata);
+  const owned = sql`s.id = ${sessionId} AND s.user_id = ${userId}`;
+  return untilNotRaced('mergeSessionMetadata', async () => {
+    const [row] = await queryRows<Record<string, unknown> & { fits: boolean | null; id: string | null }>(
+      db,
+      sql`
+        WITH updated AS (
+          UPDATE chat_sessions s SET metadata = ${merge.result(sql`s.metadata`)}, updated_at = now()
+          FROM ${merge.patch}
+          WHERE ${owned} AND ${merge.fits(sql`s.metadata`)}
+          RETURNING s.*
+        )
+        SELECT updated.*, seen.fits
+        FROM (SELECT (SELECT ${merge.fits(sql`s.metadata`)} FROM chat_sessions s, ${merge.patch} WHERE ${owned}) AS fits) seen
+        LEFT JOIN updated ON true`,
+      'session',
+    );
+    if (row?.id) return decodeRow(chatSessions, row);
+    if (row?.fits === null || row?.fits === undefined) throw new NotFoundError('session');
+    if (!row.fits) throw tooBigAfterMerge();
+    return raced; // it fitted in this statement's snapshot, yet the row it met had changed: deleted, or grown by another merge
+  });
 }
 
 /** Hides the session from listSessions (it stays readable and can be restored). */
