@@ -44,6 +44,11 @@ export const allowedInFile: Record<string, Record<string, string>> = {
     'require-concurrent-index-creation': 'dropping the column locks messages for the whole file anyway',
     'require-concurrent-index-deletion': 'as above',
   },
+  'link/0001_deleted_messages_foreign_key.sql': {
+    'adding-foreign-key-constraint':
+      'deleted_messages is new (chat/0002) or holds only records of deleted messages, already without orphans; the scan is of that table alone',
+    'constraint-missing-not-valid': 'as for link/0000: NOT VALID then VALIDATE would hold the same locks inside the one transaction the file runs in',
+  },
   'link/0000_users_foreign_keys.sql': {
     'adding-foreign-key-constraint':
       'on `init --scope all` the tables are new and empty; going from chat to all, the scan covers chat_sessions and message_feedback (never messages), after the orphan check',

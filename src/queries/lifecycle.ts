@@ -135,9 +135,10 @@ export async function eraseUser(db: Executor, input: UserIdInput): Promise<Erase
  * `olderThan`, with everything in them, `batchSize` sessions per statement
  * so no statement holds its locks for long. A session holding a message
  * newer than `olderThan` is kept whatever its last_message_at says (raw SQL
- * writes need not maintain it). Call it with the database, not inside a
- * transaction (batches then commit one by one). Returns how many sessions
- * were deleted.
+ * writes need not maintain it). Then prunes the record of deleted messages
+ * (rate limiting) older than `olderThan`, in batches too. Call it with the
+ * database, not inside a transaction (batches then commit one by one).
+ * Returns how many sessions were deleted.
  */
 export async function purgeSessions(db: Executor, input: PurgeSessionsInput): Promise<{ sessions: number }> {
   const { olderThan, batchSize } = parseInput(purgeSessionsInput, input);
@@ -157,6 +158,18 @@ export async function purgeSessions(db: Executor, input: PurgeSessionsInput): Pr
       'session',
     );
     total += rows.length;
+    if (rows.length < batchSize) break;
+  }
+  for (;;) {
+    const rows = await queryRows<{ id: string }>(
+      db,
+      sql`
+        DELETE FROM deleted_messages WHERE id IN (
+          SELECT id FROM deleted_messages WHERE sent_at < ${olderThan.toISOString()}::timestamptz LIMIT ${batchSize} FOR UPDATE SKIP LOCKED
+        )
+        RETURNING id`,
+      'session',
+    );
     if (rows.length < batchSize) return { sessions: total };
   }
 }

@@ -217,7 +217,9 @@ export async function mergeMessageMetadata(db: Executor, input: MergeMessageMeta
  * Edit and regenerate: deletes the message and every later one in its
  * session, in write order (or only the later ones, with `keepMessage`),
  * their citations and feedback by cascade, and resets the session's
- * last_message_at. One statement, one round trip when nothing races it.
+ * last_message_at; records each deleted message's role and time in
+ * deleted_messages, so rate limits still count it. One statement, one
+ * round trip when nothing races it.
  *
  * last_message_at is recomputed from the statement's snapshot, which cannot
  * see a message committed after the statement began: the session row
@@ -250,7 +252,11 @@ export async function deleteMessagesAfter(db: Executor, input: DeleteMessagesAft
         ), deleted AS (
           DELETE FROM messages m USING pivot p
           WHERE m.session_id = p.session_id AND m.seq >= p.first_deleted AND (SELECT fresh FROM locked)
-          RETURNING m.id
+          RETURNING m.role, m.created_at
+        ), recorded AS (
+          -- What was sent stays counted for rate limits (countUserMessagesSince).
+          INSERT INTO deleted_messages (user_id, role, sent_at)
+          SELECT ${userId}::uuid, d.role, d.created_at FROM deleted d
         ), touched AS (
           UPDATE chat_sessions s
           SET updated_at = now(),
@@ -267,15 +273,20 @@ export async function deleteMessagesAfter(db: Executor, input: DeleteMessagesAft
   });
 }
 
-/** For rate limiting: how many messages (by default the user's own) the user sent since a moment. */
+/**
+ * For rate limiting: how many messages (by default the user's own) the user
+ * sent since a moment, those since deleted (edits, deleted sessions) included.
+ */
 export async function countUserMessagesSince(db: Executor, input: CountUserMessagesSinceInput): Promise<number> {
   const { userId, since, role } = parseInput(countUserMessagesSinceInput, input);
+  const from = since.toISOString();
   const [row] = await queryRows<{ count: number }>(
     db,
     sql`
-      SELECT count(*)::int AS count
-      FROM chat_sessions s JOIN messages m ON m.session_id = s.id
-      WHERE s.user_id = ${userId} AND m.role = ${role} AND m.created_at >= ${since.toISOString()}::timestamptz`,
+      SELECT ((SELECT count(*) FROM chat_sessions s JOIN messages m ON m.session_id = s.id
+               WHERE s.user_id = ${userId} AND m.role = ${role} AND m.created_at >= ${from}::timestamptz)
+            + (SELECT count(*) FROM deleted_messages d
+               WHERE d.user_id = ${userId} AND d.role = ${role} AND d.sent_at >= ${from}::timestamptz))::int AS count`,
     'message',
     readOnly,
   );

@@ -140,9 +140,35 @@ export async function restoreSession(db: Executor, input: SessionRefInput): Prom
   return updateOwned(db, sessionId, userId, { archivedAt: null });
 }
 
-/** Deletes the session and, by cascade, its messages, citations and feedback. */
+/**
+ * Deletes the session and, by cascade, its messages, citations and
+ * feedback, recording each message's role and time in deleted_messages so
+ * rate limits still count them. One statement. Like deleteMessagesAfter it
+ * locks the row first and runs again if a message was committed to the
+ * session after its snapshot (that message would go uncounted).
+ */
 export async function deleteSession(db: Executor, input: SessionRefInput): Promise<void> {
   const { sessionId, userId } = parseInput(sessionRefInput, input);
-  const deleted = await tableRows(db, chatSessions, db.delete(chatSessions).where(owned(sessionId, userId)).returning(), 'session');
-  if (deleted.length === 0) throw new NotFoundError('session');
+  const ownedHere = sql`s.id = ${sessionId} AND s.user_id = ${userId}`;
+  return untilNotRaced('deleteSession', async () => {
+    const [row] = await queryRows<{ fresh: boolean | null }>(
+      db,
+      sql`
+        WITH seen AS (
+          SELECT s.xmin FROM chat_sessions s WHERE ${ownedHere}
+        ), locked AS (
+          -- The newest committed version, locked: the snapshot's own only if no one wrote to the session since.
+          SELECT s.xmin = seen.xmin AS fresh FROM chat_sessions s, seen WHERE ${ownedHere} FOR UPDATE OF s
+        ), deleted AS (
+          DELETE FROM chat_sessions s WHERE ${ownedHere} AND (SELECT fresh FROM locked) RETURNING s.id
+        ), recorded AS (
+          INSERT INTO deleted_messages (user_id, role, sent_at)
+          SELECT ${userId}::uuid, m.role, m.created_at FROM messages m WHERE m.session_id = (SELECT id FROM deleted)
+        )
+        SELECT (SELECT fresh FROM locked) AS fresh`,
+      'session',
+    );
+    if (row?.fresh === null || row?.fresh === undefined) throw new NotFoundError('session');
+    return row.fresh ? undefined : raced;
+  });
 }

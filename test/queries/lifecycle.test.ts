@@ -74,7 +74,7 @@ describe('purgeSessions', () => {
 
     const { result, queries } = await t.countQueries(() => purgeSessions(t.api, { olderThan: new Date(Date.now() - 365 * 86_400_000), batchSize: 3 }));
     expect(result).toEqual({ sessions: 7 });
-    expect(queries).toBe(3); // 3 + 3 + 1
+    expect(queries).toBe(4); // 3 + 3 + 1 sessions, then the record of deleted messages
     const [left] = await t.sql`SELECT (SELECT count(*) FROM chat_sessions WHERE user_id = ${userId})::int AS sessions,
                                       (SELECT count(*) FROM messages WHERE content = 'old' AND session_id = ANY(${old.map((r) => r.id)}::uuid[]))::int AS messages`;
     expect(left).toEqual({ sessions: 1, messages: 0 });

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { closeDb, createDb, type PostgresDatabase } from '../../src/connection/create-db.ts';
-import { addMessage, deleteMessagesAfter, purgeSessions } from '../../src/queries/index.ts';
+import { addMessage, countUserMessagesSince, deleteMessagesAfter, deleteSession, purgeSessions } from '../../src/queries/index.ts';
 import { useDatabase } from '../support/context.ts';
 import { insertUser } from '../support/factories.ts';
 import { holdLock, untilWaitingOnLock } from '../support/locks.ts';
@@ -100,6 +100,24 @@ describe('deleteMessagesAfter racing addMessage in one session', () => {
     expect(await inconsistent(sessionIds)).toEqual([]);
     await purgeKeepsRecentSessions(sessionIds);
     // Measured: 40 to 54 of the 100 edits ran a second time (a concurrent message had committed); none a third.
+  });
+});
+
+describe('deleteSession racing addMessage', () => {
+  test('a message committed while the delete waited is deleted with the session, and still counted for rate limits', async () => {
+    const userId = await insertUser(t.sql);
+    const { sessionId } = await staleSession(userId);
+    const since = new Date(Date.now() - 60 * day);
+    const release = await holdLock(t.sql, (blocker) => blocker`SELECT id FROM chat_sessions WHERE id = ${sessionId} FOR UPDATE`);
+    const added = addMessage(pool, { sessionId, userId, role: 'user', content: 'sent just now' });
+    await untilWaitingOnLock(t.sql, 1);
+    const deleted = deleteSession(pool, { sessionId, userId });
+    await untilWaitingOnLock(t.sql, 2);
+    await release();
+    await Promise.all([added, deleted]);
+    const [left] = await t.sql`SELECT count(*)::int AS n FROM messages WHERE session_id = ${sessionId}`;
+    expect(left!.n).toBe(0);
+    expect(await countUserMessagesSince(t.api, { userId, since })).toBe(2); // the old question and the new one
   });
 });
 
