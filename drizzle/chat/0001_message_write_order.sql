@@ -1,6 +1,7 @@
 -- Messages get seq, their write order (src/schema/chat.ts): created_at can tie, and ties were broken by a random uuid.
 -- Existing rows are numbered in (created_at, id) order, the order every helper used until now; the identity then
--- numbers new rows from the highest number on. One transaction: the table is locked while its rows are rewritten once.
+-- numbers new rows from the highest number on. One transaction: the table is locked while its rows are rewritten once
+-- (measured: 3.3 s for 200,000 messages on 2 cores; plan about 16 s a million).
 ALTER TABLE "messages" ADD COLUMN "seq" bigint;
 --> statement-breakpoint
 UPDATE "messages" m SET "seq" = numbered.n

@@ -1,12 +1,11 @@
 /** The conversation view: a session, its messages in order, each with its citations and the viewer's feedback. */
 import { sql } from 'drizzle-orm';
 import { NotFoundError } from '../errors.ts';
-import { type ChatSession, type MessageCitation, type MessageFeedback, messages } from '../schema/chat.ts';
+import type { ChatSession, MessageCitation, MessageFeedback } from '../schema/chat.ts';
 import { encodeCursor } from '../validators/cursors.ts';
 import { type ConversationInput, conversationInput } from '../validators/messages.ts';
 import {
   type ConversationMessage,
-  decodeRow,
   type Executor,
   hydrateCitation,
   hydrateFeedback,
@@ -16,7 +15,7 @@ import {
   queryRows,
   readOnly,
 } from './executor.ts';
-import { citationsOf, feedbackJson, messageColumns, sessionJson } from './json.ts';
+import { citationsOf, decodeMessageRow, feedbackJson, messageColumns, sessionJson } from './json.ts';
 
 export type { ConversationMessage };
 
@@ -78,10 +77,9 @@ export async function getConversationWithCitations(db: Executor, input: Conversa
   const shown = (more ? newestFirst.slice(0, limit) : newestFirst).reverse();
   return {
     session: hydrateSession(session),
-    messages: shown.map((row) => {
-      const { searchVector: _, ...message } = decodeRow(messages, row);
-      return { ...message, citations: row.citations.map(hydrateCitation), feedback: row.feedback ? hydrateFeedback(row.feedback) : null };
-    }),
+    messages: shown.map((row) =>
+      Object.assign(decodeMessageRow(row), { citations: row.citations.map(hydrateCitation), feedback: row.feedback ? hydrateFeedback(row.feedback) : null }),
+    ),
     nextCursor: more ? encodeCursor([Number(newestFirst[limit - 1]!.seq)]) : null,
   };
 }
