@@ -4,7 +4,7 @@
  * its own; addMessages is one statement per chunk, in one transaction.
  */
 import { randomUUID } from 'node:crypto';
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { NotFoundError } from '../errors.ts';
 import { searchConfig } from '../schema/chat.ts';
 import type { CitationInput } from '../validators/citations.ts';
