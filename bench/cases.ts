@@ -16,7 +16,7 @@ import {
   listSessions,
   searchMessages,
 } from '../src/queries/index.ts';
-import { encodeCursor } from '../src/queries/executor.ts';
+import { encodeCursor } from '../src/validators/cursors.ts';
 import * as schema from '../src/schema/index.ts';
 import type { Fixtures } from './seed.ts';
 
@@ -58,7 +58,7 @@ export async function buildCases({ ours, raw, relational }: Clients, f: Fixtures
     SELECT to_json(last_activity_at) #>> '{}' AS at, id FROM chat_sessions
     WHERE user_id = ${f.heavyUserId} AND archived_at IS NULL
     ORDER BY last_activity_at DESC, id DESC OFFSET 4899 LIMIT 1`;
-  const deepCursor = encodeCursor({ at: deep!.at, id: deep!.id });
+  const deepCursor = encodeCursor([deep!.at, deep!.id]);
 
   const bulkSessions: string[] = [];
   const bulkMessages = Array.from({ length: 10_000 }, (_, i) => ({ role: i % 2 ? ('assistant' as const) : ('user' as const), content: `imported message ${i} about lidar odometry` }));
@@ -82,14 +82,14 @@ export async function buildCases({ ours, raw, relational }: Clients, f: Fixtures
           run: async () => {
             const rows = await raw`
               SELECT s.id AS session_id, s.title, s.metadata AS session_metadata, s.created_at AS session_created_at,
-                     m.id, m.role, m.content, m.selected_text, m.metadata, m.created_at,
+                     m.id, m.role, m.content, m.selected_text, m.metadata, m.created_at, m.seq,
                      (SELECT json_agg(json_build_object('id', c.id, 'documentId', c.document_id, 'chunkId', c.chunk_id, 'score', c.score,
                                'citationIndex', c.citation_index, 'title', c.title, 'url', c.url, 'snippet', c.snippet, 'createdAt', c.created_at)
                              ORDER BY c.citation_index)
                       FROM message_citations c WHERE c.message_id = m.id) AS citations,
                      f.rating, f.reason
               FROM chat_sessions s
-              CROSS JOIN LATERAL (SELECT * FROM messages WHERE session_id = s.id ORDER BY created_at DESC, id DESC LIMIT 200) m
+              CROSS JOIN LATERAL (SELECT * FROM messages WHERE session_id = s.id ORDER BY seq DESC LIMIT 200) m
               LEFT JOIN message_feedback f ON f.message_id = m.id AND f.user_id = ${conversation.userId}
               WHERE s.id = ${conversation.sessionId} AND s.user_id = ${conversation.userId}`;
             // The same result as the helper: timestamps as Dates (postgres.js parses the row's own; JSON holds text).
@@ -104,7 +104,7 @@ export async function buildCases({ ours, raw, relational }: Clients, f: Fixtures
               where: and(eq(schema.chatSessions.id, conversation.sessionId), eq(schema.chatSessions.userId, conversation.userId)),
               with: {
                 messages: {
-                  orderBy: [desc(schema.messages.createdAt), desc(schema.messages.id)],
+                  orderBy: [desc(schema.messages.seq)],
                   limit: 200,
                   columns: { searchVector: false },
                   with: {
@@ -119,8 +119,8 @@ export async function buildCases({ ours, raw, relational }: Clients, f: Fixtures
           name: 'naive: one query per message',
           run: async () => {
             const [session] = await raw`SELECT * FROM chat_sessions WHERE id = ${conversation.sessionId} AND user_id = ${conversation.userId}`;
-            const messages = await raw`SELECT id, role, content, selected_text, metadata, created_at FROM messages
-                                       WHERE session_id = ${session!.id} ORDER BY created_at DESC, id DESC LIMIT 200`;
+            const messages = await raw`SELECT id, role, content, selected_text, metadata, created_at, seq FROM messages
+                                       WHERE session_id = ${session!.id} ORDER BY seq DESC LIMIT 200`;
             for (const message of messages) {
               message.citations = await raw`SELECT * FROM message_citations WHERE message_id = ${message.id} ORDER BY citation_index`;
             }
@@ -145,7 +145,7 @@ export async function buildCases({ ours, raw, relational }: Clients, f: Fixtures
             WITH message AS (
               INSERT INTO messages (session_id, role, content)
               SELECT id, ${'assistant'}, ${'DDS is the middleware.'} FROM chat_sessions WHERE id = ${f.writeSessionId} AND user_id = ${f.writeUserId}
-              RETURNING id, session_id, role, content, selected_text, metadata, created_at
+              RETURNING id, session_id, role, content, selected_text, metadata, created_at, seq
             ), citation AS (
               INSERT INTO message_citations (message_id, document_id, chunk_id, score, citation_index, title, url, snippet)
               SELECT message.id, c.* FROM message, jsonb_to_recordset(${raw.json(citationRows)}::jsonb)
@@ -200,7 +200,7 @@ export async function buildCases({ ours, raw, relational }: Clients, f: Fixtures
                    ts_headline('english'::regconfig, m.content, q, 'StartSel="**", StopSel="**", MaxFragments=2, MinWords=5, MaxWords=20') AS snippet
             FROM plainto_tsquery('english'::regconfig, 'lidar odometry') AS q, chat_sessions s JOIN messages m ON m.session_id = s.id
             WHERE s.user_id = ${f.searcherId} AND m.search_vector @@ q
-            ORDER BY rank DESC, m.created_at DESC, m.id
+            ORDER BY rank DESC, m.seq DESC
             LIMIT 20`,
         },
       ],
@@ -226,7 +226,9 @@ export async function buildCases({ ours, raw, relational }: Clients, f: Fixtures
             return raw`
               WITH inserted AS (
                 INSERT INTO messages (session_id, role, content)
-                SELECT ${session!.id}, r, c FROM unnest(${raw.array(bulkMessages.map((m) => m.role))}::text[], ${raw.array(bulkMessages.map((m) => m.content))}::text[]) AS t(r, c)
+                SELECT ${session!.id}, r, c FROM unnest(${raw.array(bulkMessages.map((m) => m.role))}::text[], ${raw.array(bulkMessages.map((m) => m.content))}::text[])
+                  WITH ORDINALITY AS t(r, c, ord)
+                ORDER BY ord
                 RETURNING created_at
               )
               UPDATE chat_sessions SET updated_at = now(), last_message_at = (SELECT max(created_at) FROM inserted) WHERE id = ${session!.id}`;

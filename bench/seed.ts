@@ -93,6 +93,7 @@ async function messagesFor(sql: postgres.Sql, seed: number, from: number, to: nu
              CASE WHEN m.j % 10 = 0 THEN 'selected passage ' || m.n ELSE NULL END,
              m.created_at
       FROM m
+      ORDER BY m.n, m.j -- write order (seq) follows created_at within each session
       RETURNING id, role
     )
     INSERT INTO message_citations (message_id, document_id, chunk_id, score, citation_index, title, url, snippet)

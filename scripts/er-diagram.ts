@@ -5,11 +5,36 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
+import { is } from 'drizzle-orm';
+import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import { packageRoot } from '../src/migrate/files.ts';
-import { chatSessions, linkForeignKeys, messageCitations, messageFeedback, messages, userProfiles, users } from '../src/schema/index.ts';
+import * as schema from '../src/schema/index.ts';
 
-const tables: PgTable[] = [users, userProfiles, chatSessions, messages, messageCitations, messageFeedback];
+const { linkForeignKeys } = schema;
+
+/**
+ * Every table the schema exports, each after the tables it references (the
+ * link module's keys included), ties by name: the diagram reads top-down,
+ * and a new table appears in it with no edit here.
+ */
+function tablesInOrder(): PgTable[] {
+  const nameOf = (table: PgTable) => getTableConfig(table).name;
+  const parentsOf = (table: PgTable) => [
+    ...getTableConfig(table).foreignKeys.map((fk) => nameOf(fk.reference().foreignTable)),
+    ...linkForeignKeys.filter((fk) => fk.table === nameOf(table)).map((fk) => fk.references.table),
+  ];
+  const pending = (Object.values(schema) as unknown[])
+    .filter((value): value is PgTable => is(value, PgTable))
+    .sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
+  const ordered: PgTable[] = [];
+  while (pending.length > 0) {
+    const ready = pending.findIndex((table) => parentsOf(table).every((parent) => parent === nameOf(table) || ordered.some((done) => nameOf(done) === parent)));
+    ordered.push(...pending.splice(Math.max(ready, 0), 1));
+  }
+  return ordered;
+}
+
+const tables = tablesInOrder();
 export const markers = { start: '<!-- er-diagram:start (npm run docs) -->', end: '<!-- er-diagram:end -->' };
 
 const mermaidType = (sqlType: string) => sqlType.replace('timestamp with time zone', 'timestamptz').replace(/\s+/g, '_');

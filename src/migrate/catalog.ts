@@ -41,7 +41,9 @@ const queries: Record<string, string> = {
            CASE WHEN a.attidentity <> '' THEN ' identity ' || a.attidentity::text ELSE '' END ||
            coalesce(' collate ' || nullif(a.attcollation, 0)::regcollation::text, '') ||
            coalesce(' comment=' || col_description(a.attrelid, a.attnum), '') ||
-           ' #' || a.attnum
+           -- The position among live columns: a column dropped and added again (a down file, then its migration)
+           -- takes a new attnum, yet the table reads the same.
+           ' #' || (SELECT count(*) FROM pg_attribute l WHERE l.attrelid = a.attrelid AND l.attnum BETWEEN 1 AND a.attnum AND NOT l.attisdropped)
     FROM pg_attribute a
     JOIN pg_class c ON c.oid = a.attrelid
     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum

@@ -33,6 +33,22 @@ export const allowedInFile: Record<string, Record<string, string>> = {
   'chat/0000_init.sql': {
     'prefer-bigint-over-int': 'citation_index numbers the few sources of one answer ([1], [2], ...)',
   },
+  'chat/0001_message_write_order.sql': {
+    'adding-not-nullable-field':
+      'the backfill must be atomic with the identity, and the first statement already holds ACCESS EXCLUSIVE on messages for the whole file, so a scan-free NOT NULL would shorten no lock',
+    'require-concurrent-index-creation': 'as above: CONCURRENTLY cannot run in the transaction, and the table is locked by it anyway',
+    'require-concurrent-index-deletion': 'as above',
+  },
+  'chat/0001_message_write_order.down.sql': {
+    'ban-drop-column': 'the down file drops the column its migration added',
+    'require-concurrent-index-creation': 'dropping the column locks messages for the whole file anyway',
+    'require-concurrent-index-deletion': 'as above',
+  },
+  'link/0001_deleted_messages_foreign_key.sql': {
+    'adding-foreign-key-constraint':
+      'deleted_messages is new (chat/0002) or holds only records of deleted messages, already without orphans; the scan is of that table alone',
+    'constraint-missing-not-valid': 'as for link/0000: NOT VALID then VALIDATE would hold the same locks inside the one transaction the file runs in',
+  },
   'link/0000_users_foreign_keys.sql': {
     'adding-foreign-key-constraint':
       'on `init --scope all` the tables are new and empty; going from chat to all, the scan covers chat_sessions and message_feedback (never messages), after the orphan check',

@@ -10,9 +10,8 @@ import {
   type TopCitedDocumentsInput,
   topCitedDocumentsInput,
 } from '../validators/citations.ts';
+import { encodeCursor } from '../validators/cursors.ts';
 import {
-  decodeCursor,
-  encodeCursor,
   type Executor,
   hydrateCitation,
   hydrateMessage,
@@ -22,7 +21,7 @@ import {
   queryRows,
   readOnly,
 } from './executor.ts';
-import { citationJson } from './json.ts';
+import { citationJson, messageJson } from './json.ts';
 import type { Page } from './sessions.ts';
 
 /** A message's citations in citation_index order, one round trip. NotFoundError if the message is not the user's. */
@@ -53,24 +52,17 @@ export async function listMessagesCitingDocument(
   const { userId, documentId, chunkId, limit, cursor } = parseInput(listMessagesCitingDocumentInput, input);
   const conditions: SQL[] = [sql`c.document_id = ${documentId}`, sql`s.user_id = ${userId}`];
   if (chunkId !== undefined) conditions.push(sql`c.chunk_id = ${chunkId}`);
-  if (cursor) {
-    const after = decodeCursor(cursor);
-    conditions.push(sql`(m.created_at, m.id) < (${after.at}::timestamptz, ${after.id}::uuid)`);
-  }
+  if (cursor) conditions.push(sql`m.seq < ${cursor[0]}`);
   const rows = await queryRows<{ message: Json<MessageWithCitations> & { citations: Json<MessageCitation>[] } }>(
     db,
     sql`
-      SELECT json_build_object(
-        'id', m.id, 'sessionId', m.session_id, 'role', m.role, 'content', m.content, 'selectedText', m.selected_text,
-        'metadata', m.metadata, 'createdAt', m.created_at,
-        'citations', json_agg(${citationJson('c')} ORDER BY c.citation_index)
-      ) AS message
+      SELECT ${messageJson('m', sql`'citations', json_agg(${citationJson('c')} ORDER BY c.citation_index)`)} AS message
       FROM message_citations c
       JOIN messages m ON m.id = c.message_id
       JOIN chat_sessions s ON s.id = m.session_id
       WHERE ${sql.join(conditions, sql` AND `)}
       GROUP BY m.id
-      ORDER BY m.created_at DESC, m.id DESC
+      ORDER BY m.seq DESC
       LIMIT ${limit + 1}`,
     'message',
     readOnly,
@@ -80,7 +72,7 @@ export async function listMessagesCitingDocument(
     citations: message.citations.map(hydrateCitation),
   }));
   const last = rows.length > limit ? rows[limit - 1]?.message : undefined;
-  return { items: page, nextCursor: last ? encodeCursor({ at: last.createdAt, id: last.id }) : null };
+  return { items: page, nextCursor: last ? encodeCursor([last.seq]) : null };
 }
 
 export interface CitedDocument {

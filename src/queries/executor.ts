@@ -178,25 +178,3 @@ export function hydrateConversationMessage(
     feedback: row.feedback ? hydrateFeedback(row.feedback) : null,
   };
 }
-
-/** A keyset position: the exact timestamp text Postgres produced (microseconds kept) and the id that breaks ties. */
-export interface KeysetPosition {
-  at: string;
-  id: string;
-}
-
-export function encodeCursor(position: KeysetPosition): string {
-  return Buffer.from(JSON.stringify([position.at, position.id])).toString('base64url');
-}
-
-export function decodeCursor(cursor: string, field = 'cursor'): KeysetPosition {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof at === 'string' && !Number.isNaN(Date.parse(at)) && typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id)) {
-      return { at, id };
-    }
-  } catch {
-    // fall through
-  }
-  throw new ValidationError([{ path: [field], message: 'is not a cursor returned by this library' }]);
-}

@@ -9,7 +9,16 @@
 import { and, asc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { type User, type UserProfile, userProfiles, users } from '../schema/auth.ts';
-import { type ChatSession, chatSessions, type MessageCitation, type MessageFeedback, messageFeedback, messages } from '../schema/chat.ts';
+import {
+  type ChatSession,
+  chatSessions,
+  type DeletedMessage,
+  deletedMessages,
+  type MessageCitation,
+  type MessageFeedback,
+  messageFeedback,
+  messages,
+} from '../schema/chat.ts';
 import { type ExportUserDataInput, exportUserDataInput } from '../validators/lifecycle.ts';
 import {
   type ConversationMessage,
@@ -28,13 +37,18 @@ import {
 import { hasAuthModule } from './installed.ts';
 import { citationsOf, feedbackJson } from './json.ts';
 
-/** One piece of an export, in this order: the user, then each session followed by its messages, then the ratings the user gave. */
+/**
+ * One piece of an export, in this order: the user, then each session
+ * followed by its messages, then the ratings the user gave, then the record
+ * of messages the user deleted (kept, without content, for rate limiting).
+ */
 export type UserExportPart =
   | { type: 'user'; user: User | null; profile: UserProfile | null }
   | { type: 'session'; session: ChatSession }
   /** Up to `pageSize` messages of the session just yielded, oldest first, with citations and the user's rating. */
   | { type: 'messages'; sessionId: string; messages: ConversationMessage[] }
-  | { type: 'feedback'; feedback: MessageFeedback[] };
+  | { type: 'feedback'; feedback: MessageFeedback[] }
+  | { type: 'deletedMessages'; deletedMessages: DeletedMessage[] };
 
 export interface UserExport {
   exportedAt: Date;
@@ -44,6 +58,8 @@ export interface UserExport {
   sessions: (ChatSession & { messages: ConversationMessage[] })[];
   /** Every rating the user gave. */
   feedback: MessageFeedback[];
+  /** When the user's deleted messages had been sent, and by which role: what rate limiting still counts. */
+  deletedMessages: DeletedMessage[];
 }
 
 /** `alias.column, ...` for the table's columns, from its drizzle definition (constant names, never input). */
@@ -97,33 +113,46 @@ export async function* streamUserData(db: Executor, input: ExportUserDataInput):
     position = page.at(-1);
   }
 
+  for await (const feedback of pages(db, messageFeedback, 'created_at', userId, pageSize)) yield { type: 'feedback', feedback };
+  for await (const records of pages(db, deletedMessages, 'deleted_at', userId, pageSize)) yield { type: 'deletedMessages', deletedMessages: records };
+}
+
+/** A user's rows of a table with `id` and `user_id`, in `timeColumn` order, a page at a time (keyset on the time and the id). */
+async function* pages<TTable extends typeof messageFeedback | typeof deletedMessages>(
+  db: Executor,
+  table: TTable,
+  timeColumn: 'created_at' | 'deleted_at',
+  userId: string,
+  pageSize: number,
+): AsyncGenerator<TTable['$inferSelect'][]> {
+  const time = sql.raw(`t.${timeColumn}`); // a constant column name
   for (let position: Keyed | undefined; ; ) {
     const page = await queryRows<Record<string, unknown> & Keyed>(
       db,
-      sql`SELECT f.*, to_json(f.created_at) #>> '{}' AS key_at FROM message_feedback f
-          WHERE f.user_id = ${userId} ${after('f', position)}
-          ORDER BY f.created_at, f.id LIMIT ${pageSize}`,
-      'feedback',
+      sql`SELECT t.*, to_json(${time}) #>> '{}' AS key_at FROM ${table} t
+          WHERE t.user_id = ${userId} ${position ? sql`AND (${time}, t.id) > (${position.key_at}::timestamptz, ${position.id}::uuid)` : sql``}
+          ORDER BY ${time}, t.id LIMIT ${pageSize}`,
+      'user',
       readOnly,
     );
-    if (page.length > 0) yield { type: 'feedback', feedback: page.map((row) => decodeRow(messageFeedback, row)) };
-    if (page.length < pageSize) break;
+    if (page.length > 0) yield page.map((row) => decodeRow(table, row)) as TTable['$inferSelect'][];
+    if (page.length < pageSize) return;
     position = page.at(-1);
   }
 }
 
 async function* sessionMessages(db: Executor, userId: string, sessionId: string, pageSize: number): AsyncGenerator<UserExportPart> {
-  for (let position: Keyed | undefined; ; ) {
+  for (let lastSeq: string | undefined; ; ) {
     const page = await queryRows<
-      Record<string, unknown> & Keyed & { citations: Json<MessageCitation>[]; feedback: Json<MessageFeedback> | null }
+      Record<string, unknown> & { seq: string; citations: Json<MessageCitation>[]; feedback: Json<MessageFeedback> | null }
     >(
       db,
-      sql`SELECT ${columnList(messages, 'm', ['searchVector'])}, to_json(m.created_at) #>> '{}' AS key_at,
+      sql`SELECT ${columnList(messages, 'm', ['searchVector'])},
                  ${citationsOf('m')} AS citations,
                  (SELECT ${feedbackJson('f')} FROM message_feedback f WHERE f.message_id = m.id AND f.user_id = ${userId}) AS feedback
           FROM messages m
-          WHERE m.session_id = ${sessionId} ${after('m', position)}
-          ORDER BY m.created_at, m.id LIMIT ${pageSize}`,
+          WHERE m.session_id = ${sessionId} ${lastSeq === undefined ? sql`` : sql`AND m.seq > ${lastSeq}`}
+          ORDER BY m.seq LIMIT ${pageSize}`,
       'message',
       readOnly,
     );
@@ -142,7 +171,7 @@ async function* sessionMessages(db: Executor, userId: string, sessionId: string,
       };
     }
     if (page.length < pageSize) return;
-    position = page.at(-1);
+    lastSeq = String(page.at(-1)!.seq);
   }
 }
 
@@ -154,12 +183,13 @@ async function* sessionMessages(db: Executor, userId: string, sessionId: string,
 export async function exportUserData(db: Executor, input: ExportUserDataInput): Promise<UserExport> {
   const parsed = parseInput(exportUserDataInput, input);
   const read = async (tx: Executor) => {
-    const data: UserExport = { exportedAt: new Date(), user: null, profile: null, sessions: [], feedback: [] };
+    const data: UserExport = { exportedAt: new Date(), user: null, profile: null, sessions: [], feedback: [], deletedMessages: [] };
     for await (const part of streamUserData(tx, parsed)) {
       if (part.type === 'user') Object.assign(data, { user: part.user, profile: part.profile });
       else if (part.type === 'session') data.sessions.push({ ...part.session, messages: [] });
       else if (part.type === 'messages') data.sessions.at(-1)!.messages.push(...part.messages);
-      else data.feedback.push(...part.feedback);
+      else if (part.type === 'feedback') data.feedback.push(...part.feedback);
+      else data.deletedMessages.push(...part.deletedMessages);
     }
     return data;
   };
@@ -172,29 +202,44 @@ export async function exportUserData(db: Executor, input: ExportUserDataInput): 
  * to a response or a file (`Readable.from(exportUserDataJson(db, { userId }))`).
  */
 export async function* exportUserDataJson(db: Executor, input: ExportUserDataInput): AsyncGenerator<string> {
-  yield `{"exportedAt":${JSON.stringify(new Date())}`;
+  const arrays = ['sessions', 'feedback', 'deletedMessages'] as const;
+  let open = -1; // the array being written
+  let written = 0; // its items so far
   let inSession = false;
-  let firstSession = true;
-  let firstMessage = true;
-  let firstFeedback = true;
+  let messagesWritten = 0;
+  /** Closes what is open up to the array `index` (opening any skipped ones, empty); then, for a next item, a comma if it needs one. */
+  const enter = (index: number, item = true) => {
+    let text = inSession ? ']}' : '';
+    inSession = false;
+    for (; open < index; open++, written = 0) text += `${open >= 0 ? ']' : ''},"${arrays[open + 1]}":[`;
+    return text + (item && written++ > 0 ? ',' : '');
+  };
+  const list = (values: readonly unknown[]) => values.map((value) => JSON.stringify(value)).join(',');
+
+  yield `{"exportedAt":${JSON.stringify(new Date())}`;
   for await (const part of streamUserData(db, input)) {
-    if (part.type === 'user') {
-      yield `,"user":${JSON.stringify(part.user)},"profile":${JSON.stringify(part.profile)},"sessions":[`;
-    } else if (part.type === 'session') {
-      const session = JSON.stringify(part.session);
-      yield `${inSession ? ']}' : ''}${firstSession ? '' : ','}${session.slice(0, -1)},"messages":[`;
-      inSession = true;
-      firstSession = false;
-      firstMessage = true;
-    } else if (part.type === 'messages') {
-      yield `${firstMessage ? '' : ','}${part.messages.map((message) => JSON.stringify(message)).join(',')}`;
-      firstMessage = false;
-    } else {
-      if (firstFeedback) yield `${inSession ? ']}' : ''}],"feedback":[`;
-      yield `${firstFeedback ? '' : ','}${part.feedback.map((rating) => JSON.stringify(rating)).join(',')}`;
-      inSession = false;
-      firstFeedback = false;
+    switch (part.type) {
+      case 'user':
+        yield `,"user":${JSON.stringify(part.user)},"profile":${JSON.stringify(part.profile)}`;
+        break;
+      case 'session':
+        yield `${enter(0)}${JSON.stringify(part.session).slice(0, -1)},"messages":[`;
+        inSession = true;
+        messagesWritten = 0;
+        break;
+      case 'messages':
+        yield `${messagesWritten > 0 ? ',' : ''}${list(part.messages)}`;
+        messagesWritten += part.messages.length;
+        break;
+      case 'feedback':
+        yield `${enter(1)}${list(part.feedback)}`;
+        written += part.feedback.length - 1;
+        break;
+      case 'deletedMessages':
+        yield `${enter(2)}${list(part.deletedMessages)}`;
+        written += part.deletedMessages.length - 1;
+        break;
     }
   }
-  yield `${firstFeedback ? `${inSession ? ']}' : ''}],"feedback":[` : ''}]}`;
+  yield `${enter(arrays.length - 1, false)}]}`;
 }

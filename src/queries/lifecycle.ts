@@ -19,7 +19,8 @@ export interface ErasedCounts {
 
 /**
  * Deletes everything held about a user: their sessions (with messages,
- * citations and everyone's feedback on them), the feedback they gave, and,
+ * citations and everyone's feedback on them), the feedback they gave, the
+ * record of messages they deleted (rate limiting), and,
  * with our auth module installed, their profile and user row. One statement,
  * so all or nothing; one more round trip first reads which modules are installed.
  */
@@ -35,6 +36,8 @@ export async function eraseUser(db: Executor, input: UserIdInput): Promise<Erase
         DELETE FROM message_feedback WHERE user_id = ${userId} RETURNING 1
       ), sessions AS (
         DELETE FROM chat_sessions WHERE user_id = ${userId} RETURNING 1
+      ), deletion_records AS (
+        DELETE FROM deleted_messages WHERE user_id = ${userId}
       ), deleted_user AS (
         ${auth ? sql`DELETE FROM users WHERE id = ${userId} RETURNING 1` : sql`SELECT 1 WHERE false`}
       )
@@ -48,9 +51,12 @@ export async function eraseUser(db: Executor, input: UserIdInput): Promise<Erase
 /**
  * Retention: deletes sessions whose latest activity is older than
  * `olderThan`, with everything in them, `batchSize` sessions per statement
- * so no statement holds its locks for long. Call it with the database, not
- * inside a transaction (batches then commit one by one). Returns how many
- * sessions were deleted.
+ * so no statement holds its locks for long. A session holding a message
+ * newer than `olderThan` is kept whatever its last_message_at says (raw SQL
+ * writes need not maintain it). Then prunes the record of deleted messages
+ * (rate limiting) older than `olderThan`, in batches too. Call it with the
+ * database, not inside a transaction (batches then commit one by one).
+ * Returns how many sessions were deleted.
  */
 export async function purgeSessions(db: Executor, input: PurgeSessionsInput): Promise<{ sessions: number }> {
   const { olderThan, batchSize } = parseInput(purgeSessionsInput, input);
@@ -60,8 +66,9 @@ export async function purgeSessions(db: Executor, input: PurgeSessionsInput): Pr
       db,
       sql`
         DELETE FROM chat_sessions WHERE id IN (
-          SELECT id FROM chat_sessions
+          SELECT id FROM chat_sessions s
           WHERE last_activity_at < ${olderThan.toISOString()}::timestamptz
+            AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id AND m.created_at >= ${olderThan.toISOString()}::timestamptz)
           LIMIT ${batchSize}
           FOR UPDATE SKIP LOCKED
         )
@@ -69,6 +76,18 @@ export async function purgeSessions(db: Executor, input: PurgeSessionsInput): Pr
       'session',
     );
     total += rows.length;
+    if (rows.length < batchSize) break;
+  }
+  for (;;) {
+    const rows = await queryRows<{ id: string }>(
+      db,
+      sql`
+        DELETE FROM deleted_messages WHERE id IN (
+          SELECT id FROM deleted_messages WHERE sent_at < ${olderThan.toISOString()}::timestamptz LIMIT ${batchSize} FOR UPDATE SKIP LOCKED
+        )
+        RETURNING id`,
+      'session',
+    );
     if (rows.length < batchSize) return { sessions: total };
   }
 }

@@ -4,7 +4,7 @@
  * its own; addMessages is one statement per chunk, in one transaction.
  */
 import { randomUUID } from 'node:crypto';
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { NotFoundError } from '../errors.ts';
 import { searchConfig } from '../schema/chat.ts';
 import type { CitationInput } from '../validators/citations.ts';
@@ -33,8 +33,10 @@ import {
   parseInput,
   queryRows,
   readOnly,
+  transaction,
 } from './executor.ts';
-import { citationJson, citationsOf, mergeJson, messageJson } from './json.ts';
+import { boundedMerge, citationJson, citationsOf, messageJson, tooBigAfterMerge } from './json.ts';
+import { raced, untilNotRaced } from './optimistic.ts';
 
 const config = sql.raw(`'${searchConfig}'::regconfig`);
 
@@ -89,11 +91,7 @@ export async function addMessage(db: Executor, input: AddMessageInput): Promise<
         FROM message
         WHERE s.id = message.session_id
       )
-      SELECT json_build_object(
-        'id', message.id, 'sessionId', message.session_id, 'role', message.role, 'content', message.content,
-        'selectedText', message.selected_text, 'metadata', message.metadata, 'createdAt', message.created_at,
-        'citations', (SELECT coalesce(json_agg(${citationJson('citation')} ORDER BY citation.citation_index), '[]'::json) FROM citation)
-      ) AS message
+      SELECT ${messageJson('message', sql`'citations', (SELECT coalesce(json_agg(${citationJson('citation')} ORDER BY citation.citation_index), '[]'::json) FROM citation)`)} AS message
       FROM message`,
     'session',
   );
@@ -162,7 +160,7 @@ export async function addMessages(db: Executor, input: AddMessagesInput): Promis
 
   if (chunks.length === 1) await insertChunk(db, chunks[0]!, null);
   else {
-    await db.transaction(async (tx) => {
+    await transaction(db, 'session', async (tx) => {
       let after: string | null = null;
       for (const chunk of chunks) after = await insertChunk(tx, chunk, after);
     });
@@ -176,10 +174,7 @@ export async function getMessage(db: Executor, input: MessageRefInput): Promise<
   const [row] = await queryRows<{ message: Parameters<typeof toMessageWithCitations>[0] }>(
     db,
     sql`
-      SELECT json_build_object(
-        'id', m.id, 'sessionId', m.session_id, 'role', m.role, 'content', m.content, 'selectedText', m.selected_text,
-        'metadata', m.metadata, 'createdAt', m.created_at, 'citations', ${citationsOf('m')}
-      ) AS message
+      SELECT ${messageJson('m', sql`'citations', ${citationsOf('m')}`)} AS message
       FROM messages m JOIN chat_sessions s ON s.id = m.session_id
       WHERE m.id = ${messageId} AND s.user_id = ${userId}`,
     'message',
@@ -189,65 +184,110 @@ export async function getMessage(db: Executor, input: MessageRefInput): Promise<
   return toMessageWithCitations(row.message);
 }
 
-/** The seed's `metadata = metadata || '{...}'`, atomic; a `null` value removes its key. */
+/**
+ * The seed's `metadata = metadata || '{...}'`, atomic; a `null` value
+ * removes its key. ValidationError, storing nothing, if the result would be
+ * over the metadata size limit (see boundedMerge).
+ */
 export async function mergeMessageMetadata(db: Executor, input: MergeMessageMetadataInput): Promise<MessageRow> {
   const { messageId, userId, metadata } = parseInput(mergeMessageMetadataInput, input);
-  const [row] = await queryRows<{ message: Json<MessageRow> }>(
-    db,
-    sql`
-      UPDATE messages m SET metadata = ${mergeJson(sql`m.metadata`, metadata)}
-      FROM chat_sessions s
-      WHERE m.id = ${messageId} AND s.id = m.session_id AND s.user_id = ${userId}
-      RETURNING ${messageJson('m')} AS message`,
-    'message',
-  );
-  if (!row) throw new NotFoundError('message');
-  return hydrateMessage(row.message);
+  const merge = boundedMerge(metadata);
+  const owned = sql`m.id = ${messageId} AND s.id = m.session_id AND s.user_id = ${userId}`;
+  return untilNotRaced('mergeMessageMetadata', async () => {
+    const [row] = await queryRows<{ message: Json<MessageRow> | null; fits: boolean | null }>(
+      db,
+      sql`
+        WITH updated AS (
+          UPDATE messages m SET metadata = ${merge.result(sql`m.metadata`)}
+          FROM chat_sessions s, ${merge.patch}
+          WHERE ${owned} AND ${merge.fits(sql`m.metadata`)}
+          RETURNING ${messageJson('m')} AS message
+        )
+        SELECT (SELECT message FROM updated) AS message,
+               (SELECT ${merge.fits(sql`m.metadata`)} FROM messages m, chat_sessions s, ${merge.patch} WHERE ${owned}) AS fits`,
+      'message',
+    );
+    if (row?.message) return hydrateMessage(row.message);
+    if (row?.fits === null || row?.fits === undefined) throw new NotFoundError('message');
+    if (!row.fits) throw tooBigAfterMerge();
+    return raced; // it fitted in this statement's snapshot, yet the row it met had changed: deleted, or grown by another merge
+  });
 }
 
 /**
  * Edit and regenerate: deletes the message and every later one in its
- * session (or only the later ones, with `keepMessage`), their citations and
- * feedback by cascade, and resets the session's last_message_at. One statement.
+ * session, in write order (or only the later ones, with `keepMessage`),
+ * their citations and feedback by cascade, and resets the session's
+ * last_message_at; records each deleted message's role and time in
+ * deleted_messages, so rate limits still count it. One statement, one
+ * round trip when nothing races it.
+ *
+ * last_message_at is recomputed from the statement's snapshot, which cannot
+ * see a message committed after the statement began: the session row
+ * would then get a time older than that message, or NULL, and retention
+ * would delete both. So the statement locks the session row and compares
+ * the version it locked with the one its snapshot saw (`xmin`); every
+ * writer of messages touches that row, so if they differ, something
+ * committed in between, the statement changes nothing and runs again on a
+ * fresh snapshot (optimistic.ts). Holding the lock, no later writer can
+ * slip in: a concurrent addMessage applies its own `greatest(...)` after
+ * this commits.
  */
 export async function deleteMessagesAfter(db: Executor, input: DeleteMessagesAfterInput): Promise<{ deleted: number }> {
   const { messageId, userId, keepMessage } = parseInput(deleteMessagesAfterInput, input);
-  const [doomed, kept]: [SQL, SQL] = keepMessage ? [sql.raw('>'), sql.raw('<=')] : [sql.raw('>='), sql.raw('<')];
-  const [row] = await queryRows<{ found: boolean; deleted: number }>(
-    db,
-    sql`
-      WITH pivot AS (
-        SELECT m.session_id, m.created_at, m.id
-        FROM messages m JOIN chat_sessions s ON s.id = m.session_id
-        WHERE m.id = ${messageId} AND s.user_id = ${userId}
-      ), deleted AS (
-        DELETE FROM messages m USING pivot p
-        WHERE m.session_id = p.session_id AND (m.created_at, m.id) ${doomed} (p.created_at, p.id)
-        RETURNING m.id
-      ), touched AS (
-        UPDATE chat_sessions s
-        SET updated_at = now(),
-            last_message_at = (SELECT max(m.created_at) FROM messages m
-                               WHERE m.session_id = p.session_id AND (m.created_at, m.id) ${kept} (p.created_at, p.id))
-        FROM pivot p
-        WHERE s.id = p.session_id
-      )
-      SELECT EXISTS (SELECT 1 FROM pivot) AS found, (SELECT count(*) FROM deleted)::int AS deleted`,
-    'message',
-  );
-  if (!row?.found) throw new NotFoundError('message');
-  return { deleted: row.deleted };
+  // The first message deleted is the pivot's seq + this; every earlier one stays.
+  const from = keepMessage ? 1 : 0;
+  return untilNotRaced('deleteMessagesAfter', async () => {
+    const [row] = await queryRows<{ found: boolean; fresh: boolean | null; deleted: number }>(
+      db,
+      sql`
+        WITH pivot AS (
+          SELECT m.session_id, m.seq + ${from}::int AS first_deleted, s.xmin AS seen
+          FROM messages m JOIN chat_sessions s ON s.id = m.session_id
+          WHERE m.id = ${messageId} AND s.user_id = ${userId}
+        ), locked AS (
+          -- Waits for a writer holding the row, then reads the newest committed version: its xmin is the snapshot's only if no one wrote since.
+          SELECT s.xmin = p.seen AS fresh
+          FROM chat_sessions s JOIN pivot p ON s.id = p.session_id
+          FOR NO KEY UPDATE OF s
+        ), deleted AS (
+          DELETE FROM messages m USING pivot p
+          WHERE m.session_id = p.session_id AND m.seq >= p.first_deleted AND (SELECT fresh FROM locked)
+          RETURNING m.role, m.created_at
+        ), recorded AS (
+          -- What was sent stays counted for rate limits (countUserMessagesSince).
+          INSERT INTO deleted_messages (user_id, role, sent_at)
+          SELECT ${userId}::uuid, d.role, d.created_at FROM deleted d
+        ), touched AS (
+          UPDATE chat_sessions s
+          SET updated_at = now(),
+              last_message_at = (SELECT max(m.created_at) FROM messages m WHERE m.session_id = p.session_id AND m.seq < p.first_deleted)
+          FROM pivot p
+          WHERE s.id = p.session_id AND (SELECT fresh FROM locked)
+        )
+        SELECT EXISTS (SELECT 1 FROM pivot) AS found, (SELECT fresh FROM locked) AS fresh, (SELECT count(*) FROM deleted)::int AS deleted`,
+      'message',
+    );
+    // No pivot, or its session deleted meanwhile (nothing to lock).
+    if (!row?.found || row.fresh === null) throw new NotFoundError('message');
+    return row.fresh ? { deleted: row.deleted } : raced;
+  });
 }
 
-/** For rate limiting: how many messages (by default the user's own) the user sent since a moment. */
+/**
+ * For rate limiting: how many messages (by default the user's own) the user
+ * sent since a moment, those since deleted (edits, deleted sessions) included.
+ */
 export async function countUserMessagesSince(db: Executor, input: CountUserMessagesSinceInput): Promise<number> {
   const { userId, since, role } = parseInput(countUserMessagesSinceInput, input);
+  const from = since.toISOString();
   const [row] = await queryRows<{ count: number }>(
     db,
     sql`
-      SELECT count(*)::int AS count
-      FROM chat_sessions s JOIN messages m ON m.session_id = s.id
-      WHERE s.user_id = ${userId} AND m.role = ${role} AND m.created_at >= ${since.toISOString()}::timestamptz`,
+      SELECT ((SELECT count(*) FROM chat_sessions s JOIN messages m ON m.session_id = s.id
+               WHERE s.user_id = ${userId} AND m.role = ${role} AND m.created_at >= ${from}::timestamptz)
+            + (SELECT count(*) FROM deleted_messages d
+               WHERE d.user_id = ${userId} AND d.role = ${role} AND d.sent_at >= ${from}::timestamptz))::int AS count`,
     'message',
     readOnly,
   );
@@ -289,7 +329,7 @@ export async function searchMessages(db: Executor, input: SearchMessagesInput): 
            chat_sessions s
            CROSS JOIN LATERAL (SELECT * FROM messages WHERE session_id = s.id OFFSET 0) AS m
       WHERE s.user_id = ${userId} AND m.search_vector @@ q
-      ORDER BY rank DESC, m.created_at DESC, m.id
+      ORDER BY rank DESC, m.seq DESC
       LIMIT ${limit}`,
     'message',
     readOnly,

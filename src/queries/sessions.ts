@@ -18,8 +18,10 @@ import {
   type SessionRefInput,
   sessionRefInput,
 } from '../validators/sessions.ts';
-import { decodeCursor, decodeRow, encodeCursor, type Executor, parseInput, queryRows, readOnly, tableRows } from './executor.ts';
-import { mergeJson } from './json.ts';
+import { encodeCursor } from '../validators/cursors.ts';
+import { decodeRow, type Executor, parseInput, queryRows, readOnly, tableRows } from './executor.ts';
+import { boundedMerge, tooBigAfterMerge } from './json.ts';
+import { raced, untilNotRaced } from './optimistic.ts';
 
 export interface Page<T> {
   items: T[];
@@ -58,13 +60,12 @@ export async function listSessions(db: Executor, input: ListSessionsInput): Prom
   const { userId, limit, cursor, archived } = parseInput(listSessionsInput, input);
   // Constant column names, never input.
   const key = sql.raw(archived ? 'archived_at' : 'last_activity_at');
-  const after = cursor ? decodeCursor(cursor) : undefined;
   const rows = await queryRows<Record<string, unknown> & { key_at: string }>(
     db,
     sql`
       SELECT *, to_json(${key}) #>> '{}' AS key_at FROM chat_sessions
       WHERE user_id = ${userId} AND archived_at ${archived ? sql`IS NOT NULL` : sql`IS NULL`}
-        ${after ? sql`AND (${key}, id) < (${after.at}::timestamptz, ${after.id}::uuid)` : sql``}
+        ${cursor ? sql`AND (${key}, id) < (${cursor[0]}::timestamptz, ${cursor[1]}::uuid)` : sql``}
       ORDER BY ${key} DESC, id DESC
       LIMIT ${limit + 1}`,
     'session',
@@ -73,7 +74,7 @@ export async function listSessions(db: Executor, input: ListSessionsInput): Prom
   const last = page.at(-1);
   return {
     items: page.map((row) => decodeRow(chatSessions, row)),
-    nextCursor: rows.length > limit && last ? encodeCursor({ at: last.key_at, id: last.id as string }) : null,
+    nextCursor: rows.length > limit && last ? encodeCursor([last.key_at, last.id as string]) : null,
   };
 }
 
@@ -97,10 +98,35 @@ export async function renameSession(db: Executor, input: RenameSessionInput): Pr
   return updateOwned(db, sessionId, userId, { title });
 }
 
-/** Merges keys into the session's metadata in one atomic UPDATE (`metadata || patch`); a `null` value removes its key. */
+/**
+ * Merges keys into the session's metadata in one atomic UPDATE (`metadata ||
+ * patch`); a `null` value removes its key. ValidationError, storing nothing,
+ * if the result would be over the metadata size limit (see boundedMerge).
+ */
 export async function mergeSessionMetadata(db: Executor, input: MergeSessionMetadataInput): Promise<ChatSession> {
   const { sessionId, userId, metadata } = parseInput(mergeSessionMetadataInput, input);
-  return updateOwned(db, sessionId, userId, { metadata: mergeJson(sql`${chatSessions.metadata}`, metadata) });
+  const merge = boundedMerge(metadata);
+  const owned = sql`s.id = ${sessionId} AND s.user_id = ${userId}`;
+  return untilNotRaced('mergeSessionMetadata', async () => {
+    const [row] = await queryRows<Record<string, unknown> & { fits: boolean | null; id: string | null }>(
+      db,
+      sql`
+        WITH updated AS (
+          UPDATE chat_sessions s SET metadata = ${merge.result(sql`s.metadata`)}, updated_at = now()
+          FROM ${merge.patch}
+          WHERE ${owned} AND ${merge.fits(sql`s.metadata`)}
+          RETURNING s.*
+        )
+        SELECT updated.*, seen.fits
+        FROM (SELECT (SELECT ${merge.fits(sql`s.metadata`)} FROM chat_sessions s, ${merge.patch} WHERE ${owned}) AS fits) seen
+        LEFT JOIN updated ON true`,
+      'session',
+    );
+    if (row?.id) return decodeRow(chatSessions, row);
+    if (row?.fits === null || row?.fits === undefined) throw new NotFoundError('session');
+    if (!row.fits) throw tooBigAfterMerge();
+    return raced; // it fitted in this statement's snapshot, yet the row it met had changed: deleted, or grown by another merge
+  });
 }
 
 /** Hides the session from listSessions (it stays readable and can be restored). */
@@ -114,9 +140,35 @@ export async function restoreSession(db: Executor, input: SessionRefInput): Prom
   return updateOwned(db, sessionId, userId, { archivedAt: null });
 }
 
-/** Deletes the session and, by cascade, its messages, citations and feedback. */
+/**
+ * Deletes the session and, by cascade, its messages, citations and
+ * feedback, recording each message's role and time in deleted_messages so
+ * rate limits still count them. One statement. Like deleteMessagesAfter it
+ * locks the row first and runs again if a message was committed to the
+ * session after its snapshot (that message would go uncounted).
+ */
 export async function deleteSession(db: Executor, input: SessionRefInput): Promise<void> {
   const { sessionId, userId } = parseInput(sessionRefInput, input);
-  const deleted = await tableRows(db, chatSessions, db.delete(chatSessions).where(owned(sessionId, userId)).returning(), 'session');
-  if (deleted.length === 0) throw new NotFoundError('session');
+  const ownedHere = sql`s.id = ${sessionId} AND s.user_id = ${userId}`;
+  return untilNotRaced('deleteSession', async () => {
+    const [row] = await queryRows<{ fresh: boolean | null }>(
+      db,
+      sql`
+        WITH seen AS (
+          SELECT s.xmin FROM chat_sessions s WHERE ${ownedHere}
+        ), locked AS (
+          -- The newest committed version, locked: the snapshot's own only if no one wrote to the session since.
+          SELECT s.xmin = seen.xmin AS fresh FROM chat_sessions s, seen WHERE ${ownedHere} FOR UPDATE OF s
+        ), deleted AS (
+          DELETE FROM chat_sessions s WHERE ${ownedHere} AND (SELECT fresh FROM locked) RETURNING s.id
+        ), recorded AS (
+          INSERT INTO deleted_messages (user_id, role, sent_at)
+          SELECT ${userId}::uuid, m.role, m.created_at FROM messages m WHERE m.session_id = (SELECT id FROM deleted)
+        )
+        SELECT (SELECT fresh FROM locked) AS fresh`,
+      'session',
+    );
+    if (row?.fresh === null || row?.fresh === undefined) throw new NotFoundError('session');
+    return row.fresh ? undefined : raced;
+  });
 }

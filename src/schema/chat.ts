@@ -6,6 +6,7 @@
  */
 import { type SQL, sql } from 'drizzle-orm';
 import {
+  bigint,
   check,
   doublePrecision,
   index,
@@ -77,10 +78,16 @@ export const messages = pgTable(
     searchVector: tsvector('search_vector').generatedAlwaysAs(
       (): SQL => sql`to_tsvector(${sql.raw(`'${searchConfig}'`)}::regconfig, ${messages.content})`,
     ),
+    /**
+     * Write order: numbered by the database as rows are inserted (raw SQL inserts too), so
+     * messages stamped alike (an import with second precision, a question and its answer)
+     * keep the order they were written in. Every message ordering, cursor and "after" uses it.
+     */
+    seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
   },
   (t) => [
-    // getConversationWithCitations: a session's messages in order, keyset on (created_at, id).
-    index('messages_session_id_created_at_id_idx').on(t.sessionId, t.createdAt, t.id),
+    // getConversationWithCitations (keyset on seq), deleteMessagesAfter ("after" by seq), export: a session's messages in order.
+    index('messages_session_id_seq_idx').on(t.sessionId, t.seq),
     // searchMessages: full-text search over message content.
     index('messages_search_vector_idx').using('gin', t.searchVector),
     check('messages_role_check', isOneOf(t.role, messageRoles)),
@@ -142,10 +149,32 @@ export const messageFeedback = pgTable(
     check('message_feedback_rating_check', isOneOf(t.rating, feedbackRatings)),
   ],
 );
-
-
-
-
+/**
+ * What user-driven deletes removed (deleteMessagesAfter, deleteSession): one
+ * row per deleted message, its author, role and time, never its content, so
+ * countUserMessagesSince counts what was sent, not what remains (an edit
+ * must not reset a rate limit). purgeSessions prunes rows older than its
+ * cut-off; erasing a user deletes theirs.
+ */
+export const deletedMessages = pgTable(
+  'deleted_messages',
+  {
+    id: id(),
+    /** The owner of the session the message was in. */
+    userId: uuid('user_id').notNull(),
+    role: text('role', { enum: messageRoles }).notNull(),
+    /** When the message was written: its created_at. */
+    sentAt: timestamptz('sent_at').notNull(),
+    deletedAt: timestamptz('deleted_at').notNull().defaultNow(),
+  },
+  (t) => [
+    // countUserMessagesSince: a user's deleted messages of one role since a moment; erasing a user.
+    index('deleted_messages_user_id_role_sent_at_idx').on(t.userId, t.role, t.sentAt),
+    // purgeSessions: pruning what is older than the retention cut-off.
+    index('deleted_messages_sent_at_idx').on(t.sentAt),
+    check('deleted_messages_role_check', isOneOf(t.role, messageRoles)),
+  ],
+);
 
 export type ChatSession = typeof chatSessions.$inferSelect;
 export type NewChatSession = typeof chatSessions.$inferInsert;
@@ -155,3 +184,5 @@ export type MessageCitation = typeof messageCitations.$inferSelect;
 export type NewMessageCitation = typeof messageCitations.$inferInsert;
 export type MessageFeedback = typeof messageFeedback.$inferSelect;
 export type NewMessageFeedback = typeof messageFeedback.$inferInsert;
+export type DeletedMessage = typeof deletedMessages.$inferSelect;
+export type NewDeletedMessage = typeof deletedMessages.$inferInsert;

@@ -36,4 +36,12 @@ export const linkForeignKeys: readonly LinkForeignKey[] = [
     references: { table: 'users', column: 'id' },
     onDelete: 'cascade',
   },
+  {
+    // ...and the record of messages they deleted (rate limiting), link/0001.
+    name: 'deleted_messages_user_id_users_id_fk',
+    table: 'deleted_messages',
+    column: 'user_id',
+    references: { table: 'users', column: 'id' },
+    onDelete: 'cascade',
+  },
 ];

@@ -9,12 +9,13 @@
  */
 import { relations } from 'drizzle-orm';
 import { userProfiles, users } from './auth.ts';
-import { chatSessions, messageCitations, messageFeedback, messages } from './chat.ts';
+import { chatSessions, deletedMessages, messageCitations, messageFeedback, messages } from './chat.ts';
 
 export const usersRelations = relations(users, ({ one, many }) => ({
   profile: one(userProfiles),
   sessions: many(chatSessions), // link module
   feedback: many(messageFeedback), // link module
+  deletedMessages: many(deletedMessages), // link module
 }));
 
 export const userProfilesRelations = relations(userProfiles, ({ one }) => ({
@@ -39,4 +40,8 @@ export const messageCitationsRelations = relations(messageCitations, ({ one }) =
 export const messageFeedbackRelations = relations(messageFeedback, ({ one }) => ({
   message: one(messages, { fields: [messageFeedback.messageId], references: [messages.id] }),
   user: one(users, { fields: [messageFeedback.userId], references: [users.id] }), // link module
+}));
+
+export const deletedMessagesRelations = relations(deletedMessages, ({ one }) => ({
+  user: one(users, { fields: [deletedMessages.userId], references: [users.id] }), // link module
 }));

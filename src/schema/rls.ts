@@ -12,4 +12,4 @@
  */
 export const rlsRole = 'rag_chat_app';
 export const userIdSetting = 'app.user_id';
-export const rlsTables = ['chat_sessions', 'messages', 'message_citations', 'message_feedback'] as const;
+export const rlsTables = ['chat_sessions', 'messages', 'message_citations', 'message_feedback', 'deleted_messages'] as const;

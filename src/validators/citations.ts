@@ -1,7 +1,8 @@
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod';
 import { z } from 'zod';
 import { messageCitations } from '../schema/chat.ts';
-import { boundedText, cursorSchema, idSchema, instantSchema, pageSizeSchema } from './common.ts';
+import { boundedText, idSchema, instantSchema, pageSizeSchema } from './common.ts';
+import { messageCursor } from './cursors.ts';
 
 const refinements = {
   documentId: () => boundedText('shortText', { min: 1 }),
@@ -33,7 +34,8 @@ export const listMessagesCitingDocumentInput = z.strictObject({
   documentId: boundedText('shortText', { min: 1 }),
   chunkId: boundedText('shortText').optional(),
   limit: pageSizeSchema.default(20),
-  cursor: cursorSchema.optional(),
+  /** `nextCursor` of the previous page. */
+  cursor: messageCursor.optional(),
 });
 export type ListMessagesCitingDocumentInput = z.input<typeof listMessagesCitingDocumentInput>;
 

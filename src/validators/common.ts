@@ -123,8 +123,6 @@ export const pageSizeSchema = z
     if (value > limits.page) ctx.addIssue({ code: 'too_big', origin: 'number', maximum: limits.page, inclusive: true, input: value, message: `must be at most ${limits.page}` });
   });
 
-/** An opaque keyset cursor returned by a previous page. */
-export const cursorSchema = z.string().min(1).max(200);
 
 /**
  * The moments a timestamp column takes from JavaScript: years 1 to 9999.

@@ -2,7 +2,8 @@ import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'driz
 import { z } from 'zod';
 import { messages } from '../schema/chat.ts';
 import { citationInput } from './citations.ts';
-import { boundedText, cursorSchema, idSchema, instantSchema, jsonObjectSchema, jsonPatchSchema, limits, pageSizeSchema } from './common.ts';
+import { boundedText, idSchema, instantSchema, jsonObjectSchema, jsonPatchSchema, limits, pageSizeSchema } from './common.ts';
+import { messageCursor } from './cursors.ts';
 
 const refinements = {
   content: () => boundedText('content', { min: 1 }),
@@ -86,6 +87,6 @@ export const conversationInput = z.strictObject({
   /** Newest messages to return (the page ends at the newest, or just before `before`). */
   limit: pageSizeSchema.default(100),
   /** `nextCursor` of the previous (newer) page, to read further back. */
-  before: cursorSchema.optional(),
+  before: messageCursor.optional(),
 });
 export type ConversationInput = z.input<typeof conversationInput>;

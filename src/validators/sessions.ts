@@ -1,7 +1,8 @@
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod';
 import { z } from 'zod';
 import { chatSessions } from '../schema/chat.ts';
-import { boundedText, cursorSchema, idSchema, jsonObjectSchema, jsonPatchSchema, pageSizeSchema } from './common.ts';
+import { boundedText, idSchema, jsonObjectSchema, jsonPatchSchema, pageSizeSchema } from './common.ts';
+import { sessionCursor } from './cursors.ts';
 
 const refinements = {
   title: () => boundedText('title'),
@@ -27,7 +28,7 @@ export const listSessionsInput = z.strictObject({
   userId: idSchema,
   limit: pageSizeSchema.default(20),
   /** `nextCursor` of the previous page. */
-  cursor: cursorSchema.optional(),
+  cursor: sessionCursor.optional(),
   /** List archived sessions (most recently archived first) instead of open ones. */
   archived: z.boolean().default(false),
 });

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, inject, test } from 'vitest';
-import { packageRoot } from '../../src/migrate/files.ts';
+import { packageRoot, readMigrations } from '../../src/migrate/files.ts';
+import { scopes } from '../../src/migrate/modules.ts';
 import { withEmptyDatabase } from '../support/databases.ts';
 
 const run = promisify(execFile);
@@ -24,7 +25,8 @@ test('without DATABASE_URL: the embedded database, installed then used, twice ov
   const env = { PATH: process.env.PATH };
   const first = await run(process.execPath, [demo], { cwd, env });
   expect(first.stderr).toContain('embedded PGlite database in .rag-chat-db');
-  expect(first.stderr).toContain('installed: auth/0000_init, chat/0000_init, link/0000_users_foreign_keys');
+  const shipped = scopes.all.flatMap((name) => readMigrations(name).map((migration) => `${name}/${migration.tag}`));
+  expect(first.stderr).toContain(`installed: ${shipped.join(', ')}`);
   expectConversation(first.stdout);
   const second = await run(process.execPath, [demo], { cwd, env });
   expect(second.stderr).toContain('schema up to date');

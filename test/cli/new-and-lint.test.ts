@@ -6,9 +6,13 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { exitCodes } from '../../src/cli.ts';
+import { readMigrations } from '../../src/migrate/files.ts';
 import { slugify } from '../../src/migrate/new.ts';
 import { cli } from '../support/cli.ts';
 import { copyProject } from '../support/project-copy.ts';
+
+/** The tag `new` gives the next migration of a module, after the shipped ones. */
+const next = (module: 'auth' | 'chat', slug: string) => `${String(readMigrations(module).length).padStart(4, '0')}_${slug}`;
 
 function addTimezoneColumn(project: string) {
   const path = join(project, 'src/schema/auth.ts');
@@ -41,9 +45,9 @@ describe('new', () => {
     const project = copyProject();
     const result = await cli(['new', 'Backfill message language!', '--module', 'chat', '--custom'], { cwd: project });
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('created drizzle/chat/0001_backfill_message_language.sql');
-    expect(readFileSync(join(project, 'drizzle/chat/0001_backfill_message_language.down.sql'), 'utf8')).toContain(
-      'Write the SQL that exactly reverses 0001_backfill_message_language.sql',
+    expect(result.stdout).toContain(`created drizzle/chat/${next('chat', 'backfill_message_language')}.sql`);
+    expect(readFileSync(join(project, `drizzle/chat/${next('chat', 'backfill_message_language')}.down.sql`), 'utf8')).toContain(
+      `Write the SQL that exactly reverses ${next('chat', 'backfill_message_language')}.sql`,
     );
   });
 
@@ -73,14 +77,14 @@ describe('lint', () => {
   test('flags an index built without CONCURRENTLY on an existing table, and a missing down file', { timeout: 60_000 }, async () => {
     const project = copyProject();
     await cli(['new', 'index messages by role', '--module', 'chat', '--custom'], { cwd: project });
-    const up = join(project, 'drizzle/chat/0001_index_messages_by_role.sql');
+    const up = join(project, `drizzle/chat/${next('chat', 'index_messages_by_role')}.sql`);
     writeFileSync(up, 'CREATE INDEX messages_role_idx ON messages (role);\n');
     await cli(['new', 'no down', '--module', 'auth', '--custom'], { cwd: project });
     rmSync(join(project, 'drizzle/auth/0001_no_down.down.sql'));
 
     const result = await cli(['lint'], { cwd: project });
     expect(result.code).toBe(exitCodes.failed);
-    expect(result.stdout).toContain('drizzle/chat/0001_index_messages_by_role.sql:1: require-concurrent-index-creation');
+    expect(result.stdout).toContain(`drizzle/chat/${next('chat', 'index_messages_by_role')}.sql:1: require-concurrent-index-creation`);
     expect(result.stdout).toContain('drizzle/auth/0001_no_down.down.sql:0: rag-chat-db/down-file');
   });
 });

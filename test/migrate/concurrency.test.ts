@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { describe, expect, inject, test } from 'vitest';
 import { connectForMigrations } from '../../src/migrate/client.ts';
 import { MigrationRefusedError } from '../../src/migrate/errors.ts';
-import { packageRoot } from '../../src/migrate/files.ts';
+import { packageRoot, readMigrations } from '../../src/migrate/files.ts';
 import { modules, scopes } from '../../src/migrate/modules.ts';
 import { applyMigrations, resolveIncomplete } from '../../src/migrate/runner.ts';
 import { catalogOf, connect, urlOf, withEmptyDatabase as withEmptyDatabaseOf } from '../support/databases.ts';
@@ -30,14 +30,15 @@ describe.each([2, 5])('%i `init --scope all` processes at once', (count) => {
         ),
       );
       const outputs = runs.map((result) => result.stdout);
-      expect(outputs.filter((out) => out.includes('applied 3 migrations'))).toHaveLength(1);
+      const shipped = scopes.all.flatMap((name) => readMigrations(name)).length;
+      expect(outputs.filter((out) => out.includes(`applied ${shipped} migrations`))).toHaveLength(1);
       expect(outputs.filter((out) => out.includes('up to date: nothing to apply'))).toHaveLength(count - 1);
 
       const sql = connect(url, 1);
       try {
         for (const name of scopes.all) {
           const rows = await sql`SELECT count(*)::int AS n FROM drizzle.${sql(modules[name].migrationsTable)}`;
-          expect(rows[0]!.n, name).toBe(1);
+          expect(rows[0]!.n, name).toBe(readMigrations(name).length);
         }
       } finally {
         await sql.end();

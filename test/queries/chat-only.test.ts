@@ -1,7 +1,7 @@
 /** With the chat module alone, the helpers work on user ids from an external auth provider. */
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, test } from 'vitest';
-import { addMessage, createSession, eraseUser, exportUserData, getConversationWithCitations } from '../../src/queries/index.ts';
+import { addMessage, createSession, deleteMessagesAfter, eraseUser, exportUserData, getConversationWithCitations } from '../../src/queries/index.ts';
 import { useDatabase } from '../support/context.ts';
 
 const t = useDatabase({ modules: ['chat'] });
@@ -12,12 +12,16 @@ test('sessions, messages, export and erasure for an external user id', async () 
   await addMessage(t.api, { sessionId: session.id, userId, role: 'user', content: 'hello' });
   expect((await getConversationWithCitations(t.api, { sessionId: session.id, userId })).messages).toHaveLength(1);
 
+  const edited = await addMessage(t.api, { sessionId: session.id, userId, role: 'user', content: 'edited away' });
+  await deleteMessagesAfter(t.api, { messageId: edited.id, userId });
+
   const data = await exportUserData(t.api, { userId });
-  expect(data).toMatchObject({ user: null, profile: null, sessions: [{ id: session.id }] });
+  expect(data).toMatchObject({ user: null, profile: null, sessions: [{ id: session.id }], deletedMessages: [{ userId, role: 'user' }] });
 
   expect(await eraseUser(t.api, { userId })).toEqual({ sessions: 1, messages: 1, feedback: 0, user: false });
-  const [left] = await t.sql`SELECT count(*)::int AS n FROM chat_sessions WHERE user_id = ${userId}`;
-  expect(left!.n).toBe(0);
+  const [left] = await t.sql`SELECT (SELECT count(*) FROM chat_sessions WHERE user_id = ${userId})::int AS sessions,
+                                    (SELECT count(*) FROM deleted_messages WHERE user_id = ${userId})::int AS "deletedMessages"`;
+  expect(left).toEqual({ sessions: 0, deletedMessages: 0 }); // with chat alone no foreign key cascades: eraseUser deletes the records itself
 });
 
 describe("an application's own users table beside the chat module (issue 10.3)", () => {

@@ -38,14 +38,14 @@ describe('getConversationWithCitations', () => {
     expect(result.nextCursor).toBeNull();
   });
 
-  test('pages backwards through 1,000 messages sharing a handful of timestamps: none skipped or repeated', async () => {
+  test('pages backwards through 1,000 messages sharing a handful of timestamps: write order, none skipped or repeated', async () => {
     const userId = await insertUser(t.sql);
     const session = await createSession(t.api, { userId });
     await t.sql`
       INSERT INTO messages (session_id, role, content, created_at)
       SELECT ${session.id}, 'user', 'm' || i, timestamptz '2026-01-01 00:00:00.000001+00' + (i / 200) * interval '1 second'
       FROM generate_series(1, 1000) AS i`;
-    const expected = await t.sql`SELECT id FROM messages WHERE session_id = ${session.id} ORDER BY created_at, id`;
+    const expected = await t.sql`SELECT id FROM messages WHERE session_id = ${session.id} ORDER BY seq`;
 
     const pages: string[][] = [];
     let before: string | undefined;

@@ -16,6 +16,7 @@ async function userWithHistory(messagesInFirstSession: number) {
   await insertCitation(t.sql, answer, 2);
   await insertFeedback(t.sql, answer, userId, 'up');
   await insertSession(t.sql, userId); // empty
+  await t.sql`INSERT INTO deleted_messages (user_id, role, sent_at) VALUES (${userId}, 'user', now() - interval '1 hour'), (${userId}, 'assistant', now())`;
   return { userId, first, second };
 }
 
@@ -35,6 +36,7 @@ describe('streamUserData', () => {
       'messages:1',
       'session',
       'feedback',
+      'deletedMessages',
     ]);
     expect(parts[0]).toMatchObject({ type: 'user', user: { id: userId } });
     const firstMessages = parts.flatMap((part) => (part.type === 'messages' && part.sessionId === first ? part.messages : []));
@@ -51,6 +53,7 @@ describe('streamUserData', () => {
     const streamed = JSON.parse(text);
     expect({ ...streamed, exportedAt: undefined }).toEqual({ ...whole, exportedAt: undefined });
     expect(whole.sessions.map((session: { messages: unknown[] }) => session.messages.length)).toEqual([12, 1, 0]);
+    expect(whole.deletedMessages.map((record: { role: string }) => record.role)).toEqual(['user', 'assistant']);
     expect(Object.keys(whole)).toEqual(Object.keys(streamed));
   });
 
@@ -58,9 +61,9 @@ describe('streamUserData', () => {
     const userId = await insertUser(t.sql);
     let text = '';
     for await (const piece of exportUserDataJson(t.api, { userId })) text += piece;
-    expect(JSON.parse(text)).toMatchObject({ user: { id: userId }, profile: null, sessions: [], feedback: [] });
+    expect(JSON.parse(text)).toMatchObject({ user: { id: userId }, profile: null, sessions: [], feedback: [], deletedMessages: [] });
     const nobody = await exportUserData(t.api, { userId: '00000000-0000-4000-8000-000000000000' });
-    expect(nobody).toMatchObject({ user: null, profile: null, sessions: [], feedback: [] });
+    expect(nobody).toMatchObject({ user: null, profile: null, sessions: [], feedback: [], deletedMessages: [] });
   });
 });
 

@@ -68,12 +68,13 @@ describe('purgeSessions', () => {
     const userId = await insertUser(t.sql);
     const old = await t.sql`INSERT INTO chat_sessions (user_id, created_at) SELECT ${userId}, now() - interval '400 days'
                            FROM generate_series(1, 7) RETURNING id`;
-    await t.sql`INSERT INTO messages (session_id, role, content) SELECT id, 'user', 'old' FROM chat_sessions WHERE id = ANY(${old.map((r) => r.id)}::uuid[])`;
+    await t.sql`INSERT INTO messages (session_id, role, content, created_at)
+                SELECT id, 'user', 'old', now() - interval '400 days' FROM chat_sessions WHERE id = ANY(${old.map((r) => r.id)}::uuid[])`;
     await createSession(t.api, { userId }); // active: kept
 
     const { result, queries } = await t.countQueries(() => purgeSessions(t.api, { olderThan: new Date(Date.now() - 365 * 86_400_000), batchSize: 3 }));
     expect(result).toEqual({ sessions: 7 });
-    expect(queries).toBe(3); // 3 + 3 + 1
+    expect(queries).toBe(4); // 3 + 3 + 1 sessions, then the record of deleted messages
     const [left] = await t.sql`SELECT (SELECT count(*) FROM chat_sessions WHERE user_id = ${userId})::int AS sessions,
                                       (SELECT count(*) FROM messages WHERE content = 'old' AND session_id = ANY(${old.map((r) => r.id)}::uuid[]))::int AS messages`;
     expect(left).toEqual({ sessions: 1, messages: 0 });

@@ -7,7 +7,9 @@ import {
   countUserMessagesSince,
   createSession,
   deleteMessagesAfter,
+  getConversationWithCitations,
   getMessage,
+  listMessagesCitingDocument,
   mergeMessageMetadata,
   searchMessages,
 } from '../../src/queries/index.ts';
@@ -97,7 +99,7 @@ describe('addMessages', () => {
     expect(result.ids).toHaveLength(5_000);
     expect(queries).toBe(3 + 2); // BEGIN, one statement per 2,000-message chunk, COMMIT
 
-    const stored = await t.sql`SELECT content FROM messages WHERE session_id = ${sessionId} ORDER BY created_at, id`;
+    const stored = await t.sql`SELECT content FROM messages WHERE session_id = ${sessionId} ORDER BY seq`;
     expect(stored.map((row) => row.content)).toEqual(messages.map((m) => m.content));
     const [citations] = await t.sql`SELECT count(*)::int AS n FROM message_citations c JOIN messages m ON m.id = c.message_id WHERE m.session_id = ${sessionId}`;
     expect(citations!.n).toBe(5_000);
@@ -165,6 +167,56 @@ describe('getMessage, mergeMessageMetadata, deleteMessagesAfter', () => {
 
     expect(await deleteMessagesAfter(t.api, { messageId: ids[0]!, userId, keepMessage: true })).toEqual({ deleted: 1 });
     await expect(deleteMessagesAfter(t.api, { messageId: ids[0]!, userId: await insertUser(t.sql) })).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('write order, whatever the timestamps', () => {
+  test('20 imported messages sharing one created_at come back in import order, and an edit deletes exactly the later ones', async () => {
+    const { userId, sessionId } = await userWithSession();
+    const { ids } = await addMessages(t.api, {
+      sessionId,
+      userId,
+      messages: Array.from({ length: 20 }, (_, i) => ({ role: i % 2 ? ('assistant' as const) : ('user' as const), content: `m${i}`, createdAt: '2025-01-01T10:00:00Z' })),
+    });
+    const { messages } = await getConversationWithCitations(t.api, { sessionId, userId });
+    expect(messages.map((m) => m.content)).toEqual(ids.map((_, i) => `m${i}`));
+
+    expect(await deleteMessagesAfter(t.api, { messageId: ids[10]!, userId })).toEqual({ deleted: 10 });
+    const left = await t.sql`SELECT content FROM messages WHERE session_id = ${sessionId}`;
+    expect(left.map((row) => row.content).sort()).toEqual(ids.slice(0, 10).map((_, i) => `m${i}`).sort());
+    expect(await deleteMessagesAfter(t.api, { messageId: ids[4]!, userId, keepMessage: true })).toEqual({ deleted: 5 });
+    const kept = await t.sql`SELECT content FROM messages WHERE session_id = ${sessionId}`;
+    expect(kept.map((row) => row.content).sort()).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+  });
+
+  test('a question and its answer stamped alike by raw SQL: question first, in every session', async () => {
+    const userId = await insertUser(t.sql);
+    for (let i = 0; i < 20; i++) {
+      const { id: sessionId } = await createSession(t.api, { userId });
+      await t.sql`INSERT INTO messages (session_id, role, content, created_at) VALUES (${sessionId}, 'user', 'question', '2025-01-01T10:00:00Z')`;
+      await t.sql`INSERT INTO messages (session_id, role, content, created_at) VALUES (${sessionId}, 'assistant', 'answer', '2025-01-01T10:00:00Z')`;
+      const { messages } = await getConversationWithCitations(t.api, { sessionId, userId });
+      expect(messages.map((m) => m.content)).toEqual(['question', 'answer']);
+    }
+  });
+
+  test('searchMessages and listMessagesCitingDocument break ties by write order, newest first', async () => {
+    const { userId, sessionId } = await userWithSession();
+    const { ids } = await addMessages(t.api, {
+      sessionId,
+      userId,
+      messages: Array.from({ length: 10 }, (_, i) => ({ role: 'assistant' as const, content: `gazebo answer ${i}`, createdAt: '2025-01-01T10:00:00Z', citations: [{ documentId: 'tied', citationIndex: 1 }] })),
+    });
+    const hits = await searchMessages(t.api, { userId, query: 'gazebo' });
+    expect(hits.map((hit) => hit.messageId)).toEqual([...ids].reverse());
+    const citing: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await listMessagesCitingDocument(t.api, { userId, documentId: 'tied', limit: 3, cursor });
+      citing.push(...page.items.map((m) => m.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(citing).toEqual([...ids].reverse());
   });
 });
 

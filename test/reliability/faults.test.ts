@@ -13,6 +13,7 @@ import { packageRoot } from '../../src/migrate/files.ts';
 import { addMessage, createSession, getConversationWithCitations, withUser } from '../../src/queries/index.ts';
 import { useDatabase } from '../support/context.ts';
 import { insertUser } from '../support/factories.ts';
+import { holdLock as holdLockOn, untilWaitingOnLock as untilWaitingOnLockOf } from '../support/locks.ts';
 import { startTcpProxyTo, type TcpProxy } from '../support/tcp-proxy.ts';
 
 const t = useDatabase();
@@ -28,6 +29,10 @@ afterAll(async () => {
   await proxy.close();
 });
 
+/** Holds a lock from another connection until release(): `FOR UPDATE` on a session row, or a whole table. */
+const holdLock = (statement: Parameters<typeof holdLockOn>[1]) => holdLockOn(t.sql, statement);
+const untilWaitingOnLock = () => untilWaitingOnLockOf(t.sql);
+
 const citations = [1, 2, 3].map((citationIndex) => ({ documentId: `doc-${citationIndex}`, citationIndex }));
 
 async function messageRows(sessionId: string) {
@@ -35,27 +40,6 @@ async function messageRows(sessionId: string) {
     SELECT (SELECT count(*) FROM messages WHERE session_id = ${sessionId})::int AS messages,
            (SELECT count(*) FROM message_citations c JOIN messages m ON m.id = c.message_id WHERE m.session_id = ${sessionId})::int AS citations`;
   return row!;
-}
-
-/** Holds a lock from another connection until release(): `FOR UPDATE` on a session row, or a whole table. */
-async function holdLock(statement: (sql: Awaited<ReturnType<typeof t.sql.reserve>>) => Promise<unknown>) {
-  const blocker = await t.sql.reserve();
-  await blocker`BEGIN`;
-  await statement(blocker);
-  return async () => {
-    await blocker`ROLLBACK`;
-    blocker.release();
-  };
-}
-
-/** Waits until a backend of this database is blocked on a lock (our statement, in flight). */
-async function untilWaitingOnLock() {
-  for (let i = 0; i < 200; i++) {
-    const [row] = await t.sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
-    if (row!.n > 0) return;
-    await sleep(10);
-  }
-  throw new Error('the statement never started waiting');
 }
 
 async function untilNoActiveBackendsBut(ownPids: number[]) {

@@ -12,6 +12,7 @@ import {
   createSession,
   createUser,
   getConversationWithCitations,
+  listSessions,
   mergeSessionMetadata,
   renameSession,
   searchMessages,
@@ -134,6 +135,27 @@ describe('hostile input', () => {
       fc.asyncProperty(anyText, async (query) => {
         const hits = await succeedsOrRejectsCleanly(() => searchMessages(t.api, { userId, query }));
         if (hits) expect(Array.isArray(hits)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('cursors: any text, and any JSON dressed as a cursor, pages or is a ValidationError before any SQL', async () => {
+    const userId = await insertUser(t.sql);
+    const session = await createSession(t.api, { userId });
+    const forged = fc.oneof(anyText, anyJson.map((value) => Buffer.from(JSON.stringify(value) ?? '').toString('base64url')));
+    await fc.assert(
+      fc.asyncProperty(forged, async (cursor) => {
+        for (const call of [
+          () => listSessions(t.api, { userId, cursor }),
+          () => getConversationWithCitations(t.api, { sessionId: session.id, userId, before: cursor }),
+        ]) {
+          const { result, queries } = await t.countQueries(() => call().then(() => undefined, (e: unknown) => e));
+          if (result !== undefined) {
+            expect(result, String(result)).toBeInstanceOf(ValidationError);
+            expect(queries).toBe(0);
+          }
+        }
       }),
       { numRuns: 200 },
     );

@@ -12,7 +12,7 @@ beforeAll(() => {
 });
 afterAll(() => closeDb(pool));
 
-test('200 concurrent addMessage calls across 20 sessions through a pool of 10: each stored once, sessions consistent, order stable', async () => {
+test('200 concurrent addMessage calls across 20 sessions through a pool of 10: each stored once, sessions consistent, in write order', async () => {
   const userId = await insertUser(t.sql);
   const sessions = await Promise.all(Array.from({ length: 20 }, () => createSession(pool, { userId })));
   const results = await Promise.all(
@@ -44,7 +44,7 @@ test('200 concurrent addMessage calls across 20 sessions through a pool of 10: e
   for (const session of sessions.slice(0, 5)) {
     const first = await getConversationWithCitations(pool, { sessionId: session.id, userId });
     const again = await getConversationWithCitations(pool, { sessionId: session.id, userId });
-    const bySql = await t.sql`SELECT id FROM messages WHERE session_id = ${session.id} ORDER BY created_at, id`;
+    const bySql = await t.sql`SELECT id FROM messages WHERE session_id = ${session.id} ORDER BY seq`;
     expect(first.messages.map((m) => m.id)).toEqual(bySql.map((row) => row.id));
     expect(again.messages.map((m) => m.id)).toEqual(first.messages.map((m) => m.id));
   }

@@ -131,6 +131,16 @@ describe('chat rows', () => {
     expect(rows.map((row) => row.content)).toEqual(['0', '1', '2', '3', '4']);
   });
 
+  test('messages are numbered in write order (seq), even by raw SQL inserts stamped alike', async () => {
+    const sessionId = await insertSession(t.sql);
+    for (const content of ['question', 'answer', 'follow-up']) {
+      await t.sql`INSERT INTO messages (session_id, role, content, created_at) VALUES (${sessionId}, 'user', ${content}, '2025-01-01T10:00:00Z')`;
+    }
+    const rows = await t.sql`SELECT content FROM messages WHERE session_id = ${sessionId} ORDER BY seq`;
+    expect(rows.map((row) => row.content)).toEqual(['question', 'answer', 'follow-up']);
+    await expect(t.sql`INSERT INTO messages (session_id, role, content, seq) VALUES (${sessionId}, 'user', 'x', 1)`).rejects.toMatchObject({ code: '428C9' });
+  });
+
   test('a session without messages has its creation time as latest activity; its last message after that', async () => {
     const sessionId = await insertSession(t.sql);
     const [fresh] = await t.sql`SELECT last_activity_at = created_at AS same FROM chat_sessions WHERE id = ${sessionId}`;

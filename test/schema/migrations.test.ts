@@ -55,6 +55,34 @@ describe('down files', () => {
   });
 });
 
+describe('chat/0001_message_write_order on a database with messages', () => {
+  const t = useDatabase({ modules: [] });
+
+  test('numbers existing messages in (created_at, id) order, ties included, and new ones after them', async () => {
+    const [init, writeOrder] = readMigrations('chat');
+    expect(writeOrder!.tag).toBe('0001_message_write_order');
+    await runInTransaction(t.sql, init!.up.statements);
+    const sessionId = await insertSession(t.sql, randomUUID());
+    // Inserted out of time order, five of them stamped alike.
+    for (const at of ['10:00:03', '10:00:01', '10:00:02', '10:00:02', '10:00:02', '10:00:02', '10:00:02', '10:00:00']) {
+      await t.sql`INSERT INTO messages (session_id, role, content, created_at) VALUES (${sessionId}, 'user', ${at}, ${`2025-01-01T${at}Z`})`;
+    }
+    const before = await t.sql`SELECT id FROM messages ORDER BY created_at, id`;
+
+    await runInTransaction(t.sql, writeOrder!.up.statements);
+    const numbered = await t.sql`SELECT id, seq FROM messages ORDER BY seq`;
+    expect(numbered.map((row) => row.id)).toEqual(before.map((row) => row.id));
+    expect(numbered.map((row) => Number(row.seq))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const newest = await insertMessage(t.sql, sessionId);
+    const [row] = await t.sql`SELECT seq FROM messages WHERE id = ${newest}`;
+    expect(Number(row!.seq)).toBe(9);
+
+    await runInTransaction(t.sql, writeOrder!.down!.statements);
+    const [{ n } = { n: -1 }] = await t.sql`SELECT count(*)::int AS n FROM messages`;
+    expect(n).toBe(9);
+  });
+});
+
 describe('the chat module alone', () => {
   const t = useDatabase({ modules: ['chat'] });
 
