@@ -6,7 +6,7 @@
  *   Readable.from(exportUserDataJson(db, { userId })).pipe(response)  // one JSON document, streamed
  *   const data = await exportUserData(db, { userId })                 // the same document as one object (small users)
  */
-import { and, asc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
+import { eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { type User, type UserProfile, userProfiles, users } from '../schema/auth.ts';
 import {
@@ -114,14 +114,14 @@ export async function* streamUserData(db: Executor, input: ExportUserDataInput):
   }
 
   for await (const feedback of pages(db, messageFeedback, 'created_at', userId, pageSize)) yield { type: 'feedback', feedback };
-  for await (const records of pages(db, deletedMessages, 'deleted_at', userId, pageSize)) yield { type: 'deletedMessages', deletedMessages: records };
+  for await (const records of pages(db, deletedMessages, 'sent_at', userId, pageSize)) yield { type: 'deletedMessages', deletedMessages: records };
 }
 
 /** A user's rows of a table with `id` and `user_id`, in `timeColumn` order, a page at a time (keyset on the time and the id). */
 async function* pages<TTable extends typeof messageFeedback | typeof deletedMessages>(
   db: Executor,
   table: TTable,
-  timeColumn: 'created_at' | 'deleted_at',
+  timeColumn: 'created_at' | 'sent_at',
   userId: string,
   pageSize: number,
 ): AsyncGenerator<TTable['$inferSelect'][]> {
