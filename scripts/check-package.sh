@@ -4,6 +4,7 @@
 # entry points import, type-check and run (migrations and a helper on an in-memory PGlite).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 npm run build >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -17,7 +18,10 @@ npx attw "$tarball" --profile esm-only
 
 mkdir "$work/consumer" && cd "$work/consumer"
 echo '{ "name": "consumer", "private": true, "type": "module" }' > package.json
-npm install --no-audit --no-fund --silent "$tarball" typescript@~5.9.3 @types/node@^20
+# drizzle-orm is a peer dependency, as are the drivers (postgres.js, PGlite): the consumer brings them.
+peer() { node -p "require('$root/package.json').devDependencies['$1']"; }
+npm install --no-audit --no-fund --silent "$tarball" typescript@~5.9.3 @types/node@^20 \
+  "drizzle-orm@$(peer drizzle-orm)" "postgres@$(peer postgres)" "@electric-sql/pglite@$(peer @electric-sql/pglite)"
 cat > tsconfig.json <<'JSON'
 { "compilerOptions": { "module": "NodeNext", "moduleResolution": "NodeNext", "target": "ES2022", "strict": true, "noEmit": true, "skipLibCheck": true, "types": ["node"] }, "include": ["*.ts"] }
 JSON
