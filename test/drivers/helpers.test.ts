@@ -284,6 +284,96 @@ describe.each(driverNames)('%s', (name) => {
     if (before !== undefined && after !== undefined) counted[c.helper] = after - before;
   });
 
+
+  /** Round trips of `fn` (undefined in process). */
+  async function trips(fn: () => Promise<unknown>): Promise<number | undefined> {
+    const before = d.roundTrips();
+    await fn();
+    const after = d.roundTrips();
+    return before === undefined || after === undefined ? undefined : after - before;
+  }
+  /**
+   * Warm round trips: BEGIN, the 2 chunks, COMMIT; BEGIN, the setting, fn's
+   * one, COMMIT; BEGIN, streamUserData's 9 for this user, COMMIT, and on
+   * postgres.js one more (drizzle sends SET TRANSACTION apart from BEGIN there).
+   */
+  const inTransaction = { 'addMessages (2 chunks)': 4, withUser: 4, exportUserData: name === 'postgres.js' ? 12 : 11 };
+
+  test('multi-statement helpers: one transaction each, or refused before any SQL on Neon HTTP', async () => {
+    const many = Array.from({ length: q.addMessagesChunkSize + 1 }, (_, i) => ({ role: 'user' as const, content: `bulk ${i}` }));
+    const owner = await newUser(d);
+    const sessionId = await newSession(d, owner);
+    const userId = await newUser(d); // a small user to export: two sessions, one message
+    await newMessage(d, await newSession(d, userId));
+    await newSession(d, userId);
+    const calls = {
+      'addMessages (2 chunks)': () => q.addMessages(d.db, { sessionId, userId: owner, messages: many }),
+      withUser: () => q.withUser(d.db, { userId: f.userId }, (tx) => q.getSession(tx, ref(f))),
+      exportUserData: async () => expect((await q.exportUserData(d.db, { userId })).sessions).toHaveLength(2),
+    };
+    const counted: Record<string, number | undefined> = {};
+    for (const [helper, call] of Object.entries(calls)) {
+      if (d.interactive) {
+        await call();
+        counted[helper] = await trips(call);
+      } else {
+        counted[helper] = await trips(() => expect(call()).rejects.toThrow(UnsupportedByDriverError));
+        await expect(call()).rejects.toThrow(/neon-serverless/);
+      }
+    }
+    const [counts] = await d.raw<{ n: number }>('SELECT count(*)::int AS n FROM messages WHERE session_id = $1', [sessionId]);
+    expect(counts!.n).toBe(d.interactive ? 2 * many.length : 0);
+    if (d.roundTrips() === undefined) return;
+    expect(counted).toEqual(d.interactive ? inTransaction : { 'addMessages (2 chunks)': 0, withUser: 0, exportUserData: 0 });
+  });
+
+  test.runIf(name !== 'neon-http')("helpers compose in the caller's transaction (its tx), and roll back with it", async () => {
+    const rollback = new Error('rollback');
+    let sessionId = '';
+    await expect(
+      d.db.transaction(async (tx) => {
+        sessionId = (await q.createSession(tx as never, { userId: f.userId, title: 'in tx' })).id;
+        await q.addMessage(tx as never, { sessionId, userId: f.userId, role: 'user', content: 'in tx' });
+        expect(await q.withUser(tx as never, { userId: f.userId }, (inner) => q.getSession(inner, { sessionId, userId: f.userId }))).toMatchObject({ title: 'in tx' });
+        throw rollback;
+      }),
+    ).rejects.toBe(rollback);
+    expect(await d.raw('SELECT id FROM chat_sessions WHERE id = $1', [sessionId])).toEqual([]);
+  });
+
+  test('errors: bad input before any SQL, unique violation, missing parent', async () => {
+    expect(await trips(() => expect(q.createSession(d.db, { userId: 'not-a-uuid' })).rejects.toThrow(ValidationError))).toBe(d.roundTrips() === undefined ? undefined : 0);
+    const [user] = await d.raw<{ email: string }>('SELECT email FROM users WHERE id = $1', [f.userId]);
+    await expect(q.createUser(d.db, { email: user!.email.toUpperCase() })).rejects.toThrow(ConflictError);
+    await expect(q.upsertProfile(d.db, { userId: randomUUID(), preferredLanguage: 'en' })).rejects.toThrow(NotFoundError);
+    await expect(q.addMessage(d.db, { sessionId: randomUUID(), userId: f.userId, role: 'user', content: 'x' })).rejects.toThrow(NotFoundError);
+  });
+
+  test.runIf(!name.startsWith('pglite'))('a connection lost while a statement runs is a DatabaseError', async () => {
+    // The user row is locked elsewhere, so updateUser waits; its server process is then ended.
+    const admin = await import('postgres').then(({ default: postgres }) => postgres(t.url, { max: 2, onnotice: () => {} }));
+    try {
+      const reserved = await admin.reserve();
+      await reserved`BEGIN`;
+      await reserved`SELECT id FROM users WHERE id = ${f.userId} FOR UPDATE`;
+      const update = q.updateUser(d.db, { userId: f.userId, displayName: 'lost' }).catch((error: unknown) => error);
+      let pid: number | undefined;
+      while (pid === undefined) {
+        const [row] = await admin<{ pid: number }[]>`
+          SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'update "users"%'`;
+        pid = row?.pid;
+      }
+      await admin`SELECT pg_terminate_backend(${pid})`;
+      const error = await update;
+      await reserved`ROLLBACK`;
+      reserved.release();
+      expect(error).toBeInstanceOf(DatabaseError);
+      expect(error).toMatchObject({ retryable: false });
+    } finally {
+      await admin.end();
+    }
+  });
+
   test('round trips per helper, warm', () => {
     if (d.roundTrips() === undefined) return; // PGlite runs in process: nothing on a wire
     expect(counted).toEqual(Object.fromEntries(cases.map((c) => [c.helper, roundTripsOf(c.helper)])));

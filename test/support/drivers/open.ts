@@ -62,7 +62,7 @@ export async function openDriver(name: DriverName, url: string): Promise<OpenDri
     case 'postgres.js': {
       const client = postgres(through, { max: 2, onnotice: () => {} });
       const db = postgresJsDrizzle({ client, schema }) as unknown as Executor;
-      return { ...base, driver: 'postgres-js', db, roundTrips: wire(proxy), close: async () => (await client.end(), closeBase()) };
+      return { ...base, driver: 'postgres-js', db, roundTrips: wire(proxy), close: async () => (await client.end({ timeout: 1 }), closeBase()) };
     }
     case 'node-postgres': {
       const pool = new pg.Pool({ connectionString: through, max: 2 });
