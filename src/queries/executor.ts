@@ -1,7 +1,8 @@
 /**
  * What every helper shares: the executor type (a database or a transaction,
- * on any of the drivers listed in `Driver`), input parsing, running raw SQL, and turning the
- * JSON rows our single-statement queries build into typed objects.
+ * on any of the drivers listed in `Driver`), input parsing, running raw SQL,
+ * and turning the JSON rows our single-statement queries build into typed
+ * objects.
  */
 import { entityKind, getTableColumns, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTable, PgTransactionConfig } from 'drizzle-orm/pg-core';
@@ -103,7 +104,7 @@ export async function transaction<T>(db: Executor, entity: string, fn: (tx: Exec
   if (driver === 'neon-http') {
     throw new UnsupportedByDriverError(
       'neon-http',
-      `this call needs an interactive transaction (${entity}), which Neon's HTTP driver (drizzle-orm/neon-http) does not have; ` +
+      "this call runs several statements in one interactive transaction, which Neon's HTTP driver (drizzle-orm/neon-http) does not have; " +
         'run it on a drizzle-orm/neon-serverless database (a Pool over WebSockets) or any TCP driver. Nothing was sent',
     );
   }

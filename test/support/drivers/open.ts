@@ -62,6 +62,8 @@ export async function openDriver(name: DriverName, url: string): Promise<OpenDri
     case 'postgres.js': {
       const client = postgres(through, { max: 2, onnotice: () => {} });
       const db = postgresJsDrizzle({ client, schema }) as unknown as Executor;
+      // end() with a timeout: after a connection ended by the server mid-query (the lost-connection test),
+      // postgres.js 3.4.9's end() never resolves on its own, with or without this library.
       return { ...base, driver: 'postgres-js', db, roundTrips: wire(proxy), close: async () => (await client.end({ timeout: 1 }), closeBase()) };
     }
     case 'node-postgres': {
