@@ -227,6 +227,15 @@ const cases: Case[] = [
     },
   },
   {
+    helper: 'exportUserDataJson',
+    call: async (d, f) => {
+      let text = '';
+      for await (const piece of q.exportUserDataJson(d.db, { userId: f.userId })) text += piece;
+      return JSON.parse(text);
+    },
+    check: (document, _, f) => expect(document).toMatchObject({ user: { id: f.userId }, sessions: expect.any(Array) }),
+  },
+  {
     helper: 'eraseUser',
     call: async (d) => {
       const userId = await newUser(d);
@@ -248,12 +257,12 @@ const cases: Case[] = [
 /**
  * Round trips of a warm call (the second: postgres.js prepares a statement
  * on its first), the same on every server driver and in HTTP requests on
- * Neon HTTP. streamUserData: 2 to learn the modules, 2 for the user and
+ * Neon HTTP. streamUserData (and exportUserDataJson): 2 to learn the modules, 2 for the user and
  * profile, then one per page (the fixture user has 5 sessions by then);
  * eraseUser: the modules, then the statement; purgeSessions: one batch of
  * sessions, one of deletion records.
  */
-const multi: Record<string, number> = { streamUserData: 12, eraseUser: 3, purgeSessions: 2 };
+const multi: Record<string, number> = { streamUserData: 12, exportUserDataJson: 12, eraseUser: 3, purgeSessions: 2 };
 const roundTripsOf = (helper: string) => multi[helper] ?? 1;
 
 describe.each(driverNames)('%s', (name) => {
