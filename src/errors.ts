@@ -71,3 +71,15 @@ export class DatabaseError extends RagChatDbError {
     super('DATABASE', message, options);
   }
 }
+
+/**
+ * An optional peer dependency this call needs is not installed: postgres.js
+ * (`createDb`, `connectDb`, the CLI against `DATABASE_URL`) or PGlite
+ * (`createEmbeddedDb`, `openEmbedded`, the CLI without `DATABASE_URL`). The
+ * message says what to install; `packageName` names it.
+ */
+export class MissingDependencyError extends RagChatDbError {
+  constructor(readonly packageName: string, message: string, options?: ErrorOptions) {
+    super('MISSING_DEPENDENCY', message, options);
+  }
+}

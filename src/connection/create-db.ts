@@ -1,22 +1,47 @@
 /**
- * Opening a database for the query helpers:
+ * Opening a database for the query helpers, in Node (`rag-chat-db/node`):
  *
  *   const db = createDb();                  // $DATABASE_URL, postgres.js
  *   const db = await connectDb();           // the same, after waiting out a Neon cold start
  *   const db = await createEmbeddedDb();    // PGlite in ./.rag-chat-db
  *   await closeDb(db);
+ *
+ * postgres.js and PGlite are optional peer dependencies: each is loaded only
+ * here, and a function whose driver is not installed throws a
+ * MissingDependencyError naming the package (the other still works).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PGlite } from '@electric-sql/pglite';
-import { drizzle as drizzlePglite, type PgliteDatabase } from 'drizzle-orm/pglite';
-import { drizzle as drizzlePostgres, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import postgres from 'postgres';
-import { ConnectionConfigError, DatabaseError } from '../errors.ts';
+import type { PgliteDatabase } from 'drizzle-orm/pglite';
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import type postgres from 'postgres';
+import { ConnectionConfigError, DatabaseError, MissingDependencyError } from '../errors.ts';
 import { toLibraryError } from '../queries/errors.ts';
 import * as schema from '../schema/index.ts';
 import { connectorFor, connectorOf, firstQuery, socketOption } from './connector.ts';
 import { parseDatabaseUrl } from './database-url.ts';
+import { importOptional } from './optional.ts';
 import { defaultQueryTimeoutMs, guardClient } from './postgres-js.ts';
+
+/**
+ * postgres.js and drizzle's driver for it, loaded with this module so that
+ * createDb stays synchronous; when postgres is not installed, the error
+ * createDb will throw (createEmbeddedDb does not need it).
+ */
+const postgresJs = await importOptional('postgres', 'createDb', async () => {
+  const [{ default: postgres }, { drizzle }] = await Promise.all([import('postgres'), import('drizzle-orm/postgres-js')]);
+  return { postgres, drizzle };
+}).catch((error: unknown) => {
+  if (error instanceof MissingDependencyError) return error;
+  throw error;
+});
+
+function loadedPostgresJs() {
+  if (postgresJs instanceof MissingDependencyError) {
+    throw new MissingDependencyError(postgresJs.packageName, postgresJs.message, { cause: postgresJs.cause });
+  }
+  return postgresJs;
+}
 
 export type Schema = typeof schema;
 export type PostgresDatabase = PostgresJsDatabase<Schema> & { $client: postgres.Sql };
@@ -47,6 +72,7 @@ export interface CreateDbOptions {
 }
 
 export function createDb(options: CreateDbOptions = {}): PostgresDatabase {
+  const { postgres, drizzle } = loadedPostgresJs();
   const url = options.url ?? process.env.DATABASE_URL;
   if (!url) throw new ConnectionConfigError('No database URL: pass { url } or set DATABASE_URL.');
   const target = parseDatabaseUrl(url);
@@ -69,7 +95,7 @@ export function createDb(options: CreateDbOptions = {}): PostgresDatabase {
     ...socketOption(connectorFor(target)), // connects to exactly target.host, with backoff after silent drops
   });
   guardClient(client, { queryTimeoutMs });
-  return drizzlePostgres({ client, schema }) as PostgresDatabase;
+  return drizzle({ client, schema }) as PostgresDatabase;
 }
 
 export interface ConnectDbOptions extends CreateDbOptions {
@@ -103,9 +129,14 @@ export async function connectDb(options: ConnectDbOptions = {}): Promise<Postgre
 
 /** PGlite in `dir` (`./.rag-chat-db` by default; `memory://` for a throwaway one). Install the schema with the CLI's init or migrate(). */
 export async function createEmbeddedDb(dir = '.rag-chat-db'): Promise<EmbeddedDatabase> {
-  const { PGlite } = await import('@electric-sql/pglite');
+  const [{ PGlite }, { drizzle }] = await importOptional(
+    '@electric-sql/pglite',
+    'createEmbeddedDb',
+    () => Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite')]),
+    'open a PostgreSQL server with createDb',
+  );
   const client = await PGlite.create(dir);
-  return drizzlePglite({ client, schema }) as EmbeddedDatabase;
+  return drizzle({ client, schema }) as EmbeddedDatabase;
 }
 
 export async function closeDb(db: PostgresDatabase | EmbeddedDatabase): Promise<void> {
