@@ -83,3 +83,14 @@ export class MissingDependencyError extends RagChatDbError {
     super('MISSING_DEPENDENCY', message, options);
   }
 }
+
+/**
+ * The call needs something the database handle's driver cannot do, such as
+ * an interactive transaction on Neon's HTTP driver. Refused before any SQL
+ * runs, so nothing was written; the message names what to use instead.
+ */
+export class UnsupportedByDriverError extends RagChatDbError {
+  constructor(readonly driver: string, message: string, options?: ErrorOptions) {
+    super('UNSUPPORTED_BY_DRIVER', message, options);
+  }
+}

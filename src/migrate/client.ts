@@ -91,7 +91,29 @@ export async function openEmbedded(dir: string): Promise<MigrationClient> {
     () => import('@electric-sql/pglite'),
     'set DATABASE_URL to use a PostgreSQL server',
   );
-  const db = await PGlite.create(dir);
+  return embeddedClient(await PGlite.create(dir), `embedded PGlite database in ${dir}`);
+}
+
+/** What the runner uses of a PGlite instance (typed here so this module never imports PGlite). */
+export interface PgliteClient {
+  query: PGliteQuery;
+  transaction<T>(fn: (tx: { query: PGliteQuery }) => Promise<T>): Promise<T>;
+  exec(text: string): Promise<unknown>;
+  close(): Promise<void>;
+  readonly dataDir?: string;
+}
+
+/** A drizzle database on PGlite (`drizzle-orm/pglite`): its client is `$client`. */
+export interface PgliteDrizzle {
+  $client: PgliteClient;
+}
+
+/**
+ * A PGlite database, or a drizzle instance on one, as a migration client:
+ * how an in-memory (`memory://`) database, which nothing else can open, gets
+ * the schema. `close()` closes the PGlite instance.
+ */
+export function embeddedClient(db: PgliteClient, description = `embedded PGlite database${db.dataDir ? ` in ${db.dataDir}` : ''}`): MigrationClient {
   const queryable = (runner: { query: PGliteQuery }): Queryable => ({
     query: async <T extends object>(text: string, params: unknown[] = []) => (await runner.query<T>(text, params)).rows,
   });
@@ -99,8 +121,28 @@ export async function openEmbedded(dir: string): Promise<MigrationClient> {
     ...queryable(db),
     transaction: (fn) => db.transaction((tx) => fn(queryable(tx))),
     close: () => db.close(),
-    description: `embedded PGlite database in ${dir}`,
+    description,
   };
 }
+
+/** Whether `value` is a PGlite instance (it has `exec` and `waitReady`; a MigrationClient has neither). */
+export function isPglite(value: unknown): value is PgliteClient {
+  return typeof value === 'object' && value !== null && typeof (value as PgliteClient).exec === 'function' && 'waitReady' in value;
+}
+
+/** Whether `value` is a drizzle instance on PGlite. */
+export function isPgliteDrizzle(value: unknown): value is PgliteDrizzle {
+  return typeof value === 'object' && value !== null && isPglite((value as Partial<PgliteDrizzle>).$client);
+}
+
+/** The migration client for what `migrate()` and friends were given. */
+export function migrationClientOf(target: MigrationTarget): MigrationClient {
+  if (isPgliteDrizzle(target)) return embeddedClient(target.$client);
+  if (isPglite(target)) return embeddedClient(target);
+  return target;
+}
+
+/** What the migration functions accept: a client from connectForMigrations / openEmbedded, a PGlite instance, or a drizzle instance on one. */
+export type MigrationTarget = MigrationClient | PgliteClient | PgliteDrizzle;
 
 type PGliteQuery = <T>(text: string, params?: unknown[]) => Promise<{ rows: T[] }>;

@@ -1,19 +1,23 @@
 /**
  * What every helper shares: the executor type (a database or a transaction,
- * on postgres.js or PGlite), input parsing, running raw SQL, and turning the
+ * on any of the drivers listed in `Driver`), input parsing, running raw SQL, and turning the
  * JSON rows our single-statement queries build into typed objects.
  */
-import { getTableColumns, type SQL } from 'drizzle-orm';
+import { entityKind, getTableColumns, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTable, PgTransactionConfig } from 'drizzle-orm/pg-core';
 import type postgres from 'postgres';
 import type { z } from 'zod';
-import { ValidationError } from '../errors.ts';
+import { UnsupportedByDriverError, ValidationError } from '../errors.ts';
 import type * as schema from '../schema/index.ts';
 import type { ChatSession, Message, MessageCitation, MessageFeedback } from '../schema/index.ts';
 import { boundedQuery, guardClient } from '../connection/postgres-js.ts';
 import { type ErrorContext, isDriverError, mapped, toLibraryError } from './errors.ts';
 
-/** A drizzle database or transaction with our schema: `createDb()`, `createEmbeddedDb()`, or the `tx` of `db.transaction`. */
+/**
+ * A drizzle database or transaction with our schema: `createDb()`,
+ * `createEmbeddedDb()`, your own drizzle instance on one of the drivers in
+ * `Driver`, or the `tx` of `db.transaction`.
+ */
 export type Executor = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 /** Parses input with its zod schema before any SQL runs; bad input becomes a ValidationError listing zod's issues. */
@@ -28,6 +32,31 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.ou
   return result.data;
 }
 
+/** The drivers the helpers are tested on, named as in drizzle's import paths. */
+export type Driver = 'postgres-js' | 'node-postgres' | 'neon-serverless' | 'neon-http' | 'pglite';
+
+/**
+ * drizzle's session classes by their entityKind. A database and each of its
+ * transactions (`tx`, savepoints included) hold a session of the same class,
+ * so one lookup serves both. Read from the class, never by importing a driver
+ * module: those import their driver (pg, PGlite, ...), which an edge bundle
+ * may not have.
+ */
+const sessionDrivers: Record<string, Driver> = {
+  PostgresJsSession: 'postgres-js',
+  NodePgSession: 'node-postgres',
+  NeonSession: 'neon-serverless',
+  NeonHttpSession: 'neon-http',
+  PgliteSession: 'pglite',
+};
+
+/** The driver under a drizzle database or transaction; `undefined` for one we do not know (it then runs through drizzle's public API). */
+export function driverOf(db: Executor): Driver | undefined {
+  const session = (db as unknown as { session?: object }).session;
+  const kind = (session?.constructor as { [entityKind]?: string } | undefined)?.[entityKind];
+  return kind === undefined ? undefined : sessionDrivers[kind];
+}
+
 /**
  * Why statements bypass drizzle's executor on postgres.js: drizzle sends
  * every query unprepared, and postgres.js then describes the statement in a
@@ -35,7 +64,9 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.ou
  * round trips (measured: 43 ms against 21 ms per query at 20 ms RTT). A
  * prepared statement costs one after its first use. The per-query
  * `prepare: true` is ANDed with the pool's setting, so behind a pooler
- * (createDb turns `prepare` off there) statements stay unprepared.
+ * (createDb turns `prepare` off there) statements stay unprepared. The other
+ * drivers send a statement and its parameters in one round trip already
+ * (counted on the wire in test/drivers), so they use drizzle's public API.
  */
 interface DrizzleInternals {
   dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } };
@@ -43,8 +74,7 @@ interface DrizzleInternals {
 }
 
 function postgresClientOf(db: Executor): postgres.Sql | undefined {
-  const client = (db as unknown as DrizzleInternals).session?.client as { unsafe?: unknown } | undefined;
-  return typeof client?.unsafe === 'function' ? (client as postgres.Sql) : undefined;
+  return driverOf(db) === 'postgres-js' ? ((db as unknown as DrizzleInternals).session.client as postgres.Sql) : undefined;
 }
 
 async function runPrepared(client: postgres.Sql, text: string, params: unknown[], entity: string, context: ErrorContext) {
@@ -61,8 +91,22 @@ async function runPrepared(client: postgres.Sql, text: string, params: unknown[]
  * anything else `fn` throws reaches the caller unchanged. On postgres.js the
  * client is guarded first (see connection/postgres-js.ts), so a connection
  * lost mid-transaction is a DatabaseError, not a crash of the process.
+ *
+ * Neon's HTTP driver has no interactive transactions (each statement is a
+ * request of its own; `db.batch` sends a fixed list in one). Running `fn`'s
+ * statements one by one would half-apply on a failure, so the call is
+ * refused before any SQL with an UnsupportedByDriverError naming the
+ * alternatives.
  */
 export async function transaction<T>(db: Executor, entity: string, fn: (tx: Executor) => Promise<T>, config?: PgTransactionConfig): Promise<T> {
+  const driver = driverOf(db);
+  if (driver === 'neon-http') {
+    throw new UnsupportedByDriverError(
+      'neon-http',
+      `this call needs an interactive transaction (${entity}), which Neon's HTTP driver (drizzle-orm/neon-http) does not have; ` +
+        'run it on a drizzle-orm/neon-serverless database (a Pool over WebSockets) or any TCP driver. Nothing was sent',
+    );
+  }
   const client = postgresClientOf(db);
   if (client && typeof (client as { begin?: unknown }).begin === 'function') guardClient(client);
   const own = new WeakSet<object>();
@@ -85,9 +129,9 @@ export async function transaction<T>(db: Executor, entity: string, fn: (tx: Exec
 export const readOnly: ErrorContext = { readOnly: true };
 
 /**
- * Runs raw SQL (one statement, one round trip) and returns its rows, on
- * postgres.js or PGlite. `readOnly` statements report a lost connection as
- * safe to retry; writes as possibly applied.
+ * Runs raw SQL (one statement, one round trip) and returns its rows, on any
+ * of the drivers. `readOnly` statements report a lost connection as safe to
+ * retry; writes as possibly applied.
  */
 export async function queryRows<T>(db: Executor, query: SQL, entity: string, context: ErrorContext = {}): Promise<T[]> {
   const client = postgresClientOf(db);
@@ -95,6 +139,7 @@ export async function queryRows<T>(db: Executor, query: SQL, entity: string, con
     const { sql: text, params } = (db as unknown as DrizzleInternals).dialect.sqlToQuery(query);
     return (await runPrepared(client, text, params, entity, context)) as T[];
   }
+  // postgres.js answers with an array of rows; the other drivers with a result whose `rows` are objects.
   const result = await mapped(entity, () => db.execute(query), context);
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
@@ -105,8 +150,9 @@ interface TableQuery<TRow> extends PromiseLike<TRow[]> {
 }
 
 /**
- * Runs a drizzle query builder that returns whole rows of `table`, as one
- * prepared statement on postgres.js, decoding each column as drizzle would.
+ * Runs a drizzle query builder that returns whole rows of `table`: as one
+ * prepared statement on postgres.js, decoding each column as drizzle would;
+ * on the other drivers through the builder itself.
  */
 export async function tableRows<TTable extends PgTable>(
   db: Executor,

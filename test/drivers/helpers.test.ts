@@ -1,0 +1,291 @@
+/**
+ * The driver matrix: the same helper cases on every supported drizzle
+ * driver (issue 11), each given a drizzle instance opened as a backend would
+ * open it. Each case checks what the helper returns (types included) and,
+ * for writes, the row with an independent select; its round trips are
+ * counted on the wire (HTTP requests on Neon HTTP) on a second, warm call
+ * and compared with the table in the README.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ConflictError, DatabaseError, NotFoundError, UnsupportedByDriverError, ValidationError } from '../../src/errors.ts';
+import { driverOf } from '../../src/queries/executor.ts';
+import * as q from '../../src/queries/index.ts';
+import { useDatabase } from '../support/context.ts';
+import { driverNames, type OpenDriver, openDriver } from '../support/drivers/open.ts';
+
+const t = useDatabase();
+
+interface Fixture {
+  userId: string;
+  sessionId: string;
+  messageId: string;
+  documentId: string;
+}
+
+interface Case {
+  /** The helper, as named in the README's table. */
+  helper: string;
+  call(d: OpenDriver, f: Fixture): Promise<unknown>;
+  /** Checks one call's result (and, for writes, the rows written). */
+  check(result: any, d: OpenDriver, f: Fixture): Promise<void> | void;
+}
+
+/** The session reference most helpers take. */
+const ref = (f: Fixture) => ({ sessionId: f.sessionId, userId: f.userId });
+const email = () => `driver-${randomUUID()}@example.test`;
+const date = expect.any(Date);
+
+async function newUser(d: OpenDriver): Promise<string> {
+  const [row] = await d.raw<{ id: string }>('INSERT INTO users (email) VALUES ($1) RETURNING id', [email()]);
+  return row!.id;
+}
+async function newSession(d: OpenDriver, userId: string): Promise<string> {
+  const [row] = await d.raw<{ id: string }>('INSERT INTO chat_sessions (user_id) VALUES ($1) RETURNING id', [userId]);
+  return row!.id;
+}
+async function newMessage(d: OpenDriver, sessionId: string, content = 'robots talk over DDS'): Promise<string> {
+  const [row] = await d.raw<{ id: string }>("INSERT INTO messages (session_id, role, content) VALUES ($1, 'assistant', $2) RETURNING id", [sessionId, content]);
+  return row!.id;
+}
+
+const cases: Case[] = [
+  {
+    helper: 'createUser',
+    call: (d) => q.createUser(d.db, { email: email(), displayName: 'Ada' }),
+    check: async (user, d) => {
+      expect(user).toMatchObject({ id: expect.any(String), displayName: 'Ada', createdAt: date });
+      expect(await d.raw('SELECT display_name FROM users WHERE id = $1', [user.id])).toEqual([{ display_name: 'Ada' }]);
+    },
+  },
+  { helper: 'getUser', call: (d, f) => q.getUser(d.db, { userId: f.userId }), check: (user, _, f) => expect(user).toMatchObject({ id: f.userId, createdAt: date }) },
+  {
+    helper: 'findUserByEmail',
+    call: async (d, f) => q.findUserByEmail(d.db, { email: (await d.raw<{ email: string }>('SELECT email FROM users WHERE id = $1', [f.userId]))[0]!.email.toUpperCase() }),
+    check: (user, _, f) => expect(user?.id).toBe(f.userId),
+  },
+  {
+    helper: 'updateUser',
+    call: (d, f) => q.updateUser(d.db, { userId: f.userId, displayName: 'Grace' }),
+    check: async (user, d, f) => {
+      expect(user).toMatchObject({ displayName: 'Grace', updatedAt: date });
+      expect(await d.raw('SELECT display_name FROM users WHERE id = $1', [f.userId])).toEqual([{ display_name: 'Grace' }]);
+    },
+  },
+  {
+    helper: 'upsertProfile',
+    call: (d, f) => q.upsertProfile(d.db, { userId: f.userId, preferredLanguage: 'en' }),
+    check: async (profile, d, f) => {
+      expect(profile).toMatchObject({ userId: f.userId, preferredLanguage: 'en', createdAt: date });
+      expect(await d.raw('SELECT preferred_language FROM user_profiles WHERE user_id = $1', [f.userId])).toEqual([{ preferred_language: 'en' }]);
+    },
+  },
+  { helper: 'getProfile', call: (d, f) => q.getProfile(d.db, { userId: f.userId }), check: (profile, _, f) => expect(profile).toMatchObject({ userId: f.userId, updatedAt: date }) },
+  {
+    helper: 'getPersonalizationContext',
+    call: (d, f) => q.getPersonalizationContext(d.db, { userId: f.userId }),
+    check: (context) => expect(context).toMatchObject({ preferredLanguage: 'en' }),
+  },
+  {
+    helper: 'createSession',
+    call: (d, f) => q.createSession(d.db, { userId: f.userId, title: 'ROS 2', metadata: { topic: 'dds' } }),
+    check: async (session, d) => {
+      expect(session).toMatchObject({ title: 'ROS 2', metadata: { topic: 'dds' }, createdAt: date, lastMessageAt: null });
+      expect(await d.raw('SELECT title FROM chat_sessions WHERE id = $1', [session.id])).toEqual([{ title: 'ROS 2' }]);
+    },
+  },
+  { helper: 'getSession', call: (d, f) => q.getSession(d.db, ref(f)), check: (session, _, f) => expect(session).toMatchObject({ id: f.sessionId, updatedAt: date }) },
+  {
+    helper: 'listSessions',
+    call: (d, f) => q.listSessions(d.db, { userId: f.userId, limit: 2 }),
+    check: (page) => {
+      expect(page.items).toHaveLength(2);
+      expect(page.items[0].createdAt).toBeInstanceOf(Date);
+      expect(typeof page.nextCursor).toBe('string');
+    },
+  },
+  {
+    helper: 'renameSession',
+    call: (d, f) => q.renameSession(d.db, { ...ref(f), title: 'Renamed' }),
+    check: async (session, d, f) => {
+      expect(session).toMatchObject({ title: 'Renamed', updatedAt: date });
+      expect(await d.raw('SELECT title FROM chat_sessions WHERE id = $1', [f.sessionId])).toEqual([{ title: 'Renamed' }]);
+    },
+  },
+  {
+    helper: 'mergeSessionMetadata',
+    call: (d, f) => q.mergeSessionMetadata(d.db, { ...ref(f), metadata: { pinned: true } }),
+    check: (session) => expect(session.metadata).toMatchObject({ pinned: true }),
+  },
+  { helper: 'archiveSession', call: (d, f) => q.archiveSession(d.db, ref(f)), check: (session) => expect(session.archivedAt).toBeInstanceOf(Date) },
+  { helper: 'restoreSession', call: (d, f) => q.restoreSession(d.db, ref(f)), check: (session) => expect(session.archivedAt).toBeNull() },
+  {
+    helper: 'addMessage',
+    call: (d, f) =>
+      q.addMessage(d.db, {
+        ...ref(f),
+        role: 'assistant',
+        content: 'DDS is the middleware [1].',
+        selectedText: 'DDS',
+        citations: [{ documentId: f.documentId, chunkId: 'c1', score: 0.9, citationIndex: 1 }],
+      }),
+    check: async (message, d) => {
+      expect(message).toMatchObject({ role: 'assistant', selectedText: 'DDS', createdAt: date, citations: [{ citationIndex: 1, score: 0.9, createdAt: date }] });
+      expect(await d.raw('SELECT count(*)::int AS n FROM message_citations WHERE message_id = $1', [message.id])).toEqual([{ n: 1 }]);
+    },
+  },
+  {
+    helper: 'addMessages',
+    call: (d, f) => q.addMessages(d.db, { ...ref(f), messages: [{ role: 'user', content: 'one' }, { role: 'assistant', content: 'two', citations: [{ documentId: f.documentId, citationIndex: 1 }] }] }),
+    check: async ({ ids }, d) => {
+      expect(ids).toHaveLength(2);
+      expect(await d.raw('SELECT content FROM messages WHERE id = ANY($1::uuid[]) ORDER BY seq', [ids])).toEqual([{ content: 'one' }, { content: 'two' }]);
+    },
+  },
+  {
+    helper: 'getMessage',
+    call: (d, f) => q.getMessage(d.db, { messageId: f.messageId, userId: f.userId }),
+    check: (message, _, f) => expect(message).toMatchObject({ id: f.messageId, createdAt: date, citations: [] }),
+  },
+  {
+    helper: 'mergeMessageMetadata',
+    call: (d, f) => q.mergeMessageMetadata(d.db, { messageId: f.messageId, userId: f.userId, metadata: { model: 'm1' } }),
+    check: (message) => expect(message).toMatchObject({ metadata: { model: 'm1' }, createdAt: date }),
+  },
+  {
+    helper: 'getConversationWithCitations',
+    call: (d, f) => q.getConversationWithCitations(d.db, ref(f)),
+    check: (conversation) => {
+      expect(conversation.session.createdAt).toBeInstanceOf(Date);
+      expect(conversation.messages.length).toBeGreaterThan(0);
+      expect(conversation.messages[0].createdAt).toBeInstanceOf(Date);
+    },
+  },
+  {
+    helper: 'searchMessages',
+    call: (d, f) => q.searchMessages(d.db, { userId: f.userId, query: 'robots' }),
+    check: (hits, _, f) => expect(hits.map((hit: { messageId?: string; id?: string }) => hit.messageId ?? hit.id)).toContain(f.messageId),
+  },
+  {
+    helper: 'countUserMessagesSince',
+    call: (d, f) => q.countUserMessagesSince(d.db, { userId: f.userId, since: new Date(Date.now() - 3_600_000), role: 'assistant' }),
+    check: (count) => expect(count).toEqual(expect.any(Number)),
+  },
+  {
+    helper: 'getCitationsForMessage',
+    call: (d, f) => q.getCitationsForMessage(d.db, { messageId: f.messageId, userId: f.userId }),
+    check: (citations) => expect(citations).toEqual([]),
+  },
+  {
+    helper: 'listMessagesCitingDocument',
+    call: (d, f) => q.listMessagesCitingDocument(d.db, { userId: f.userId, documentId: f.documentId }),
+    check: (page) => expect(page.items.length).toBeGreaterThan(0),
+  },
+  {
+    helper: 'topCitedDocuments',
+    call: (d) => q.topCitedDocuments(d.db, { since: new Date(Date.now() - 3_600_000) }),
+    check: (documents, _, f) => expect(documents.map((document: { documentId: string }) => document.documentId)).toContain(f.documentId),
+  },
+  {
+    helper: 'setFeedback',
+    call: (d, f) => q.setFeedback(d.db, { messageId: f.messageId, userId: f.userId, rating: 'up', reason: 'clear' }),
+    check: async (feedback, d, f) => {
+      expect(feedback).toMatchObject({ rating: 'up', createdAt: date });
+      expect(await d.raw('SELECT rating FROM message_feedback WHERE message_id = $1', [f.messageId])).toEqual([{ rating: 'up' }]);
+    },
+  },
+  {
+    helper: 'feedbackSummary',
+    call: (d) => q.feedbackSummary(d.db, { since: new Date(Date.now() - 3_600_000) }),
+    check: (summary) => expect(summary).toMatchObject({ up: expect.any(Number), total: expect.any(Number) }),
+  },
+  { helper: 'clearFeedback', call: (d, f) => q.clearFeedback(d.db, { messageId: f.messageId, userId: f.userId }), check: (cleared) => expect(typeof cleared).toBe('boolean') },
+  {
+    helper: 'deleteMessagesAfter',
+    call: async (d, f) => q.deleteMessagesAfter(d.db, { messageId: await newMessage(d, f.sessionId), userId: f.userId }),
+    check: (result) => expect(result).toEqual({ deleted: 1 }),
+  },
+  {
+    helper: 'deleteSession',
+    call: async (d, f) => {
+      const sessionId = await newSession(d, f.userId);
+      await q.deleteSession(d.db, { sessionId, userId: f.userId });
+      return sessionId;
+    },
+    check: async (sessionId, d) => expect(await d.raw('SELECT id FROM chat_sessions WHERE id = $1', [sessionId])).toEqual([]),
+  },
+  {
+    helper: 'streamUserData',
+    call: async (d, f) => {
+      const parts = [];
+      for await (const part of q.streamUserData(d.db, { userId: f.userId })) parts.push(part);
+      return parts;
+    },
+    check: (parts) => {
+      expect(parts[0]).toMatchObject({ type: 'user', user: { createdAt: date } });
+      expect(parts.some((part: { type: string }) => part.type === 'messages')).toBe(true);
+    },
+  },
+  {
+    helper: 'eraseUser',
+    call: async (d) => {
+      const userId = await newUser(d);
+      await newMessage(d, await newSession(d, userId));
+      return { userId, counts: await q.eraseUser(d.db, { userId }) };
+    },
+    check: async ({ userId, counts }, d) => {
+      expect(counts).toMatchObject({ sessions: 1, messages: 1 });
+      expect(await d.raw('SELECT id FROM users WHERE id = $1', [userId])).toEqual([]);
+    },
+  },
+  {
+    helper: 'purgeSessions',
+    call: (d) => q.purgeSessions(d.db, { olderThan: new Date('2000-01-01') }),
+    check: (result) => expect(result).toEqual({ sessions: 0 }),
+  },
+];
+
+/**
+ * Round trips of a warm call (the second: postgres.js prepares a statement
+ * on its first), the same on every server driver and in HTTP requests on
+ * Neon HTTP. streamUserData: 2 to learn the modules, 2 for the user and
+ * profile, then one per page (the fixture user has 5 sessions by then);
+ * eraseUser: the modules, then the statement; purgeSessions: one batch of
+ * sessions, one of deletion records.
+ */
+const multi: Record<string, number> = { streamUserData: 12, eraseUser: 3, purgeSessions: 2 };
+const roundTripsOf = (helper: string) => multi[helper] ?? 1;
+
+describe.each(driverNames)('%s', (name) => {
+  let d: OpenDriver;
+  let f: Fixture;
+  const counted: Record<string, number> = {};
+
+  beforeAll(async () => {
+    d = await openDriver(name, t.url);
+    const userId = await newUser(d);
+    const sessionId = await newSession(d, userId);
+    await newSession(d, userId);
+    await newSession(d, userId);
+    f = { userId, sessionId, messageId: await newMessage(d, sessionId), documentId: `doc-${randomUUID()}` };
+  }, 60_000);
+  afterAll(() => d?.close());
+
+  test('the executor detects the driver, on the database and on a transaction', async () => {
+    expect(driverOf(d.db)).toBe(d.driver);
+    if (d.interactive) await d.db.transaction(async (tx) => expect(driverOf(tx as never)).toBe(d.driver));
+  });
+
+  test.each(cases.map((c) => [c.helper, c] as const))('%s', async (_, c) => {
+    await c.check(await c.call(d, f), d, f);
+    const before = d.roundTrips();
+    await c.check(await c.call(d, f), d, f);
+    const after = d.roundTrips();
+    if (before !== undefined && after !== undefined) counted[c.helper] = after - before;
+  });
+
+  test('round trips per helper, warm', () => {
+    if (d.roundTrips() === undefined) return; // PGlite runs in process: nothing on a wire
+    expect(counted).toEqual(Object.fromEntries(cases.map((c) => [c.helper, roundTripsOf(c.helper)])));
+  });
+});
