@@ -86,9 +86,10 @@ export class DatabaseError extends RagChatDbError {
 
 /**
  * An optional peer dependency this call needs is not installed: postgres.js
- * (`createDb`, `connectDb`, the CLI against `DATABASE_URL`) or PGlite
+ * (`connectForMigrations`, the CLI against `DATABASE_URL`) or PGlite
  * (`createEmbeddedDb`, `openEmbedded`, the CLI without `DATABASE_URL`). The
- * message says what to install; `packageName` names it.
+ * message says what to install; `packageName` names it. (`rag-chat-db/node`
+ * imports postgres.js statically: without it, the import itself fails.)
  */
 export class MissingDependencyError extends RagChatDbError {
   override name = 'MissingDependencyError';

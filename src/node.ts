@@ -3,10 +3,10 @@
  *
  *   import { createDb, connectDb, createEmbeddedDb, closeDb } from 'rag-chat-db/node';
  *
- * postgres.js (`createDb`, `connectDb`) and PGlite (`createEmbeddedDb`) are
- * optional peer dependencies; a function whose driver is not installed
- * throws a MissingDependencyError that says what to install. The helpers
- * themselves are in `rag-chat-db`, which loads nothing Node-only.
+ * It needs postgres.js (`npm install postgres`), imported statically;
+ * PGlite (`createEmbeddedDb`) is imported only when used, and without it
+ * that call throws a MissingDependencyError saying what to install. The
+ * helpers themselves are in `rag-chat-db`, which loads nothing Node-only.
  */
 export * from './connection/create-db.ts';
 export { type DatabaseTarget, parseDatabaseUrl, redactUrl } from './connection/database-url.ts';

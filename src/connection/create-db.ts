@@ -6,42 +6,26 @@
  *   const db = await createEmbeddedDb();    // PGlite in ./.rag-chat-db
  *   await closeDb(db);
  *
- * postgres.js and PGlite are optional peer dependencies: each is loaded only
- * here, and a function whose driver is not installed throws a
- * MissingDependencyError naming the package (the other still works).
+ * postgres.js is imported statically: this entry is Node with postgres.js,
+ * and a project without it gets Node's "Cannot find package 'postgres'" on
+ * import. (Loading it with a top-level await, to throw a typed error from
+ * createDb instead, would make the entry impossible to bundle to CommonJS,
+ * as AWS Lambda bundles are by default, or to require() from CommonJS.)
+ * PGlite is imported only when createEmbeddedDb runs; without it, that call
+ * throws a MissingDependencyError saying what to install.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PGlite } from '@electric-sql/pglite';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
-import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import type postgres from 'postgres';
-import { ConnectionConfigError, DatabaseError, MissingDependencyError } from '../errors.ts';
+import { drizzle as drizzlePostgres, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import { ConnectionConfigError, DatabaseError } from '../errors.ts';
 import { toLibraryError } from '../queries/errors.ts';
 import * as schema from '../schema/index.ts';
 import { connectorFor, connectorOf, firstQuery, socketOption } from './connector.ts';
 import { parseDatabaseUrl } from './database-url.ts';
 import { importOptional } from './optional.ts';
 import { defaultQueryTimeoutMs, guardClient } from './postgres-js.ts';
-
-/**
- * postgres.js and drizzle's driver for it, loaded with this module so that
- * createDb stays synchronous; when postgres is not installed, the error
- * createDb will throw (createEmbeddedDb does not need it).
- */
-const postgresJs = await importOptional('postgres', 'createDb', async () => {
-  const [{ default: postgres }, { drizzle }] = await Promise.all([import('postgres'), import('drizzle-orm/postgres-js')]);
-  return { postgres, drizzle };
-}).catch((error: unknown) => {
-  if (error instanceof MissingDependencyError) return error;
-  throw error;
-});
-
-function loadedPostgresJs() {
-  if (postgresJs instanceof MissingDependencyError) {
-    throw new MissingDependencyError(postgresJs.packageName, postgresJs.message, { cause: postgresJs.cause });
-  }
-  return postgresJs;
-}
 
 export type Schema = typeof schema;
 export type PostgresDatabase = PostgresJsDatabase<Schema> & { $client: postgres.Sql };
@@ -72,7 +56,6 @@ export interface CreateDbOptions {
 }
 
 export function createDb(options: CreateDbOptions = {}): PostgresDatabase {
-  const { postgres, drizzle } = loadedPostgresJs();
   const url = options.url ?? process.env.DATABASE_URL;
   if (!url) throw new ConnectionConfigError('No database URL: pass { url } or set DATABASE_URL.');
   const target = parseDatabaseUrl(url);
@@ -95,7 +78,7 @@ export function createDb(options: CreateDbOptions = {}): PostgresDatabase {
     ...socketOption(connectorFor(target)), // connects to exactly target.host, with backoff after silent drops
   });
   guardClient(client, { queryTimeoutMs });
-  return drizzle({ client, schema }) as PostgresDatabase;
+  return drizzlePostgres({ client, schema }) as PostgresDatabase;
 }
 
 export interface ConnectDbOptions extends CreateDbOptions {

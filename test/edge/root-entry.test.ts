@@ -7,6 +7,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { packageRoot } from '../../src/migrate/files.ts';
 
@@ -34,9 +35,25 @@ test("import 'rag-chat-db/node' loads postgres.js but not PGlite (createEmbedded
   expect(loaded.filter((url) => url.includes('pglite'))).toEqual([]);
 });
 
+test('rag-chat-db/node bundles to CommonJS, as for AWS Lambda (no top-level await)', async () => {
+  const result = await build({
+    entryPoints: [join(packageRoot, 'dist', 'node.js')], // the built entry; the packages it imports stay outside
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    packages: 'external',
+    write: false,
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles[0]!.text;
+  expect(code).toContain('function createEmbeddedDb');
+  expect(code).toContain('require("postgres")');
+});
+
 describe('without the optional drivers installed', () => {
-  // A project with the package, drizzle-orm, zod and drizzle-zod, and neither postgres nor PGlite. The
-  // dependencies are symlinks, so Node runs with --preserve-symlinks to resolve from this project only.
+  // A project with the package, drizzle-orm, zod and drizzle-zod, and neither postgres nor PGlite (one
+  // test links postgres in). The dependencies are symlinks, so Node runs with --preserve-symlinks to
+  // resolve from this project only. Its tests run in order.
   let project: string;
   const node = (args: string[], env: NodeJS.ProcessEnv = {}) =>
     run(process.execPath, ['--preserve-symlinks', '--preserve-symlinks-main', ...args], {
@@ -58,36 +75,55 @@ describe('without the optional drivers installed', () => {
   });
   afterAll(() => rmSync(project, { recursive: true, force: true }));
 
-  test('the root entry and rag-chat-db/node load; createDb and createEmbeddedDb say what to install', async () => {
+  test("the root entry works; rag-chat-db/node's import names postgres", async () => {
     writeFileSync(
       join(project, 'app.mjs'),
       `import { addMessage, MissingDependencyError } from 'rag-chat-db';
-import { closeDb, createDb, createEmbeddedDb } from 'rag-chat-db/node';
-const outcome = (error) => ({ missing: error instanceof MissingDependencyError, code: error.code, packageName: error.packageName, message: error.message });
-const results = { addMessage: typeof addMessage, closeDb: typeof closeDb };
-try { createDb({ url: 'postgres://127.0.0.1/x' }); } catch (error) { results.createDb = outcome(error); }
-await createEmbeddedDb('memory://').catch((error) => { results.createEmbeddedDb = outcome(error); });
+const results = { addMessage: typeof addMessage, MissingDependencyError: typeof MissingDependencyError };
+await import('rag-chat-db/node').catch((error) => { results.node = { code: error.code, message: error.message.split(' imported from')[0] }; });
 console.log(JSON.stringify(results));`,
     );
     const { code, stdout, stderr } = await node(['app.mjs']);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(JSON.parse(stdout)).toEqual({
       addMessage: 'function',
-      closeDb: 'function',
-      createDb: {
-        missing: true,
-        code: 'MISSING_DEPENDENCY',
-        packageName: 'postgres',
-        message: 'createDb needs postgres, which is not installed: npm install postgres.',
-      },
-      createEmbeddedDb: {
-        missing: true,
-        code: 'MISSING_DEPENDENCY',
-        packageName: '@electric-sql/pglite',
-        message:
-          'createEmbeddedDb needs @electric-sql/pglite, which is not installed: npm install @electric-sql/pglite, or open a PostgreSQL server with createDb.',
-      },
+      MissingDependencyError: 'function',
+      node: { code: 'ERR_MODULE_NOT_FOUND', message: "Cannot find package 'postgres'" },
     });
+  });
+
+  test('with postgres.js but not PGlite: createDb works, createEmbeddedDb says what to install', async () => {
+    const postgresLink = join(project, 'node_modules', 'postgres');
+    symlinkSync(join(packageRoot, 'node_modules', 'postgres'), postgresLink, 'dir');
+    try {
+      writeFileSync(
+        join(project, 'app.mjs'),
+        `import { MissingDependencyError } from 'rag-chat-db';
+import { closeDb, createDb, createEmbeddedDb } from 'rag-chat-db/node';
+const results = {};
+const db = createDb({ url: 'postgres://127.0.0.1:1/none' });
+results.createDb = typeof db.$client.unsafe;
+await closeDb(db);
+await createEmbeddedDb('memory://').catch((error) => {
+  results.createEmbeddedDb = { missing: error instanceof MissingDependencyError, code: error.code, packageName: error.packageName, message: error.message };
+});
+console.log(JSON.stringify(results));`,
+      );
+      const { code, stdout, stderr } = await node(['app.mjs']);
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+      expect(JSON.parse(stdout)).toEqual({
+        createDb: 'function',
+        createEmbeddedDb: {
+          missing: true,
+          code: 'MISSING_DEPENDENCY',
+          packageName: '@electric-sql/pglite',
+          message:
+            'createEmbeddedDb needs @electric-sql/pglite, which is not installed: npm install @electric-sql/pglite, or open a PostgreSQL server with createDb.',
+        },
+      });
+    } finally {
+      rmSync(postgresLink);
+    }
   });
 
   test('the CLI refuses with exit code 3 and names the package, with DATABASE_URL and without', async () => {
