@@ -29,6 +29,14 @@ test("import 'rag-chat-db' loads no node: builtin, no postgres.js, no PGlite", a
   expect(loaded.filter((url) => url.includes('/dist/connection/') && !url.endsWith('/postgres-js.js'))).toEqual([]);
 });
 
+test('the connection functions are in rag-chat-db/node, not in the root entry (the break from 0.1)', async () => {
+  const root = await import('../../src/index.ts');
+  const node = await import('../../src/node.ts');
+  for (const name of ['createDb', 'connectDb', 'createEmbeddedDb', 'closeDb', 'parseDatabaseUrl', 'redactUrl']) {
+    expect([name, name in root, typeof (node as Record<string, unknown>)[name]]).toEqual([name, false, 'function']);
+  }
+});
+
 test("import 'rag-chat-db/node' loads postgres.js but not PGlite (createEmbeddedDb imports it when called)", async () => {
   const loaded = await loadedBy('rag-chat-db/node');
   expect(loaded.some((url) => url.includes('/node_modules/postgres/'))).toBe(true);
