@@ -3,9 +3,6 @@
 // With DATABASE_URL set it uses that server; otherwise the embedded PGlite database in ./.rag-chat-db.
 import {
   addMessage,
-  closeDb,
-  createDb,
-  createEmbeddedDb,
   createSession,
   createUser,
   getConversationWithCitations,
@@ -14,6 +11,7 @@ import {
   setFeedback,
   upsertProfile,
 } from 'rag-chat-db';
+import { closeDb, createDb, createEmbeddedDb } from 'rag-chat-db/node';
 import { connectForMigrations, migrate, openEmbedded } from 'rag-chat-db/migrate';
 
 const embeddedDir = process.env.RAG_CHAT_DB_EMBEDDED_DIR ?? '.rag-chat-db';

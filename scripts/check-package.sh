@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The package as a consumer gets it: only dist/, README, LICENSE and package.json; publint and
 # arethetypeswrong clean; installed from the tarball into a scratch ESM project, where all four
-# entry points import, type-check and run (migrations and a helper on an in-memory PGlite).
+# entry points import, type-check and run (migrations and a helper on an in-memory PGlite), and the root
+# entry loads no node: builtin, no postgres.js and no PGlite (it must bundle for edge runtimes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -26,7 +27,8 @@ cat > tsconfig.json <<'JSON'
 { "compilerOptions": { "module": "NodeNext", "moduleResolution": "NodeNext", "target": "ES2022", "strict": true, "noEmit": true, "skipLibCheck": true, "types": ["node"] }, "include": ["*.ts"] }
 JSON
 cat > consumer.ts <<'TS'
-import { addMessage, createEmbeddedDb, createSession, createUser, closeDb, getConversationWithCitations, type Conversation } from 'rag-chat-db';
+import { addMessage, createSession, createUser, getConversationWithCitations, type Conversation, type Executor } from 'rag-chat-db';
+import { closeDb, createDb, createEmbeddedDb, type EmbeddedDatabase, type PostgresDatabase } from 'rag-chat-db/node';
 import { messages, type Message } from 'rag-chat-db/schema';
 import { addMessageInput } from 'rag-chat-db/validators';
 import { migrate, openEmbedded } from 'rag-chat-db/migrate';
@@ -44,12 +46,16 @@ const typed: (db: Parameters<typeof createUser>[0]) => Promise<Conversation> = a
   return getConversationWithCitations(db, { sessionId: session.id, userId: user.id });
 };
 void typed;
+const executors: Executor[] = [] as (PostgresDatabase | EmbeddedDatabase)[];
+void executors;
+void createDb;
 void createEmbeddedDb;
 void closeDb;
 TS
 npx tsc -p .
 cat > consumer.mjs <<'JS'
-import { addMessage, closeDb, createEmbeddedDb, createSession, createUser, getConversationWithCitations } from 'rag-chat-db';
+import { addMessage, createSession, createUser, getConversationWithCitations } from 'rag-chat-db';
+import { closeDb, createEmbeddedDb } from 'rag-chat-db/node';
 import { migrate, openEmbedded } from 'rag-chat-db/migrate';
 import { insertMessageSchema } from 'rag-chat-db/validators';
 import { messages } from 'rag-chat-db/schema';
@@ -67,5 +73,14 @@ if (shown[0]?.content !== 'hello from a consumer' || !insertMessageSchema || !me
 console.log('consumer: migrated, wrote and read a conversation through the packed package');
 JS
 node consumer.mjs
+# The root entry, as the consumer's Node resolves it: nothing Node-only may load with it.
+cp "$root/scripts/loaded-modules.mjs" .
+node loaded-modules.mjs rag-chat-db > root-loads.json
+node -e '
+const loaded = JSON.parse(require("fs").readFileSync("root-loads.json", "utf8"));
+const bad = loaded.filter((url) => url.startsWith("node:") || /\/node_modules\/(postgres|@electric-sql\/pglite)\//.test(url) || /drizzle-orm\/(pglite|postgres-js)\//.test(url));
+if (!loaded.some((url) => url.endsWith("/node_modules/rag-chat-db/dist/index.js")) || bad.length) { console.error("import \"rag-chat-db\" loaded:", bad); process.exit(1); }
+console.log(`consumer: import "rag-chat-db" loads ${loaded.length} modules, none a node: builtin, postgres.js or PGlite`);
+'
 npx rag-chat-db --version >/dev/null
 echo "package: ok"

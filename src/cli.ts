@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
 import { credentialsIn, redactUrl } from './connection/database-url.ts';
-import { ConnectionConfigError, RagChatDbError } from './errors.ts';
+import { ConnectionConfigError, MissingDependencyError, RagChatDbError } from './errors.ts';
 import { connectForMigrations, type MigrationClient, openEmbedded } from './migrate/client.ts';
 import { MigrationFailedError, MigrationLockTimeoutError, MigrationRefusedError } from './migrate/errors.ts';
 import { moduleSource, packageRoot } from './migrate/files.ts';
@@ -214,7 +214,12 @@ function report(error: unknown, io: Io, verbose: boolean): number {
     }
   }
   if (error instanceof UnreachableError) return exitCodes.unreachable;
-  if (error instanceof MigrationRefusedError || error instanceof MigrationLockTimeoutError || error instanceof ConnectionConfigError) {
+  if (
+    error instanceof MigrationRefusedError ||
+    error instanceof MigrationLockTimeoutError ||
+    error instanceof ConnectionConfigError ||
+    error instanceof MissingDependencyError
+  ) {
     return exitCodes.refused;
   }
   if (error instanceof MigrationFailedError) return exitCodes.failed;

@@ -8,6 +8,8 @@ export class RagChatDbError extends Error {
 
   constructor(code: string, message: string, options?: ErrorOptions) {
     super(message, options);
+    // The class name, for subclasses of your own. Ours spell theirs out (`override name = 'NotFoundError'`):
+    // a minifier renames classes, and in a bundled worker new.target.name was "jr".
     this.name = new.target.name;
     this.code = code;
   }
@@ -15,6 +17,8 @@ export class RagChatDbError extends Error {
 
 /** A connection string or option that cannot be used safely (no TLS to a remote host, a pooler for migrations, ...). */
 export class ConnectionConfigError extends RagChatDbError {
+  override name = 'ConnectionConfigError';
+
   constructor(message: string, options?: ErrorOptions) {
     super('CONNECTION_CONFIG', message, options);
   }
@@ -28,6 +32,8 @@ export interface ValidationIssue {
 
 /** Input that fails the zod schemas (or a database check). `issues` says what and where. Nothing was written. */
 export class ValidationError extends RagChatDbError {
+  override name = 'ValidationError';
+
   readonly issues: readonly ValidationIssue[];
 
   constructor(issues: readonly ValidationIssue[], options?: ErrorOptions) {
@@ -42,6 +48,8 @@ export class ValidationError extends RagChatDbError {
 
 /** The row does not exist, or belongs to another user (the two are never told apart). */
 export class NotFoundError extends RagChatDbError {
+  override name = 'NotFoundError';
+
   constructor(readonly entity: string, options?: ErrorOptions) {
     super('NOT_FOUND', `${entity} not found`, options);
   }
@@ -49,6 +57,8 @@ export class NotFoundError extends RagChatDbError {
 
 /** A unique value is taken (an email, a citation number within a message, ...). */
 export class ConflictError extends RagChatDbError {
+  override name = 'ConflictError';
+
   constructor(message: string, readonly constraint?: string, options?: ErrorOptions) {
     super('CONFLICT', message, options);
   }
@@ -62,6 +72,8 @@ export class ConflictError extends RagChatDbError {
  * before the call could have committed.
  */
 export class DatabaseError extends RagChatDbError {
+  override name = 'DatabaseError';
+
   constructor(
     message: string,
     readonly sqlState: string | undefined,
@@ -73,11 +85,28 @@ export class DatabaseError extends RagChatDbError {
 }
 
 /**
+ * An optional peer dependency this call needs is not installed: postgres.js
+ * (`connectForMigrations`, the CLI against `DATABASE_URL`) or PGlite
+ * (`createEmbeddedDb`, `openEmbedded`, the CLI without `DATABASE_URL`). The
+ * message says what to install; `packageName` names it. (`rag-chat-db/node`
+ * imports postgres.js statically: without it, the import itself fails.)
+ */
+export class MissingDependencyError extends RagChatDbError {
+  override name = 'MissingDependencyError';
+
+  constructor(readonly packageName: string, message: string, options?: ErrorOptions) {
+    super('MISSING_DEPENDENCY', message, options);
+  }
+}
+
+/**
  * The call needs something the database handle's driver cannot do, such as
  * an interactive transaction on Neon's HTTP driver. Refused before any SQL
  * runs, so nothing was written; the message names what to use instead.
  */
 export class UnsupportedByDriverError extends RagChatDbError {
+  override name = 'UnsupportedByDriverError';
+
   constructor(readonly driver: string, message: string, options?: ErrorOptions) {
     super('UNSUPPORTED_BY_DRIVER', message, options);
   }

@@ -16,7 +16,7 @@ import {
   setFeedback,
 } from 'rag-chat-db';
 
-/** @param {import('rag-chat-db').PostgresDatabase | import('rag-chat-db').EmbeddedDatabase} db */
+/** @param {import('rag-chat-db').Executor} db - from createDb or createEmbeddedDb (rag-chat-db/node), or any drizzle database with the schema */
 export function createApp(db) {
   const app = new Hono();
 

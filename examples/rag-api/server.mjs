@@ -1,7 +1,7 @@
 // node examples/rag-api/server.mjs: the example API on http://127.0.0.1:3000 (PORT to change), over
 // DATABASE_URL, or the embedded database after `npx rag-chat-db init`.
 import { serve } from '@hono/node-server';
-import { createDb, createEmbeddedDb } from 'rag-chat-db';
+import { createDb, createEmbeddedDb } from 'rag-chat-db/node';
 import { createApp } from './app.mjs';
 
 const db = process.env.DATABASE_URL ? createDb() : await createEmbeddedDb(process.env.RAG_CHAT_DB_EMBEDDED_DIR ?? '.rag-chat-db');

@@ -1,14 +1,22 @@
 /**
- * Opening a database for the query helpers:
+ * Opening a database for the query helpers, in Node (`rag-chat-db/node`):
  *
  *   const db = createDb();                  // $DATABASE_URL, postgres.js
  *   const db = await connectDb();           // the same, after waiting out a Neon cold start
  *   const db = await createEmbeddedDb();    // PGlite in ./.rag-chat-db
  *   await closeDb(db);
+ *
+ * postgres.js is imported statically: this entry is Node with postgres.js,
+ * and a project without it gets Node's "Cannot find package 'postgres'" on
+ * import. (Loading it with a top-level await, to throw a typed error from
+ * createDb instead, would make the entry impossible to bundle to CommonJS,
+ * as AWS Lambda bundles are by default, or to require() from CommonJS.)
+ * PGlite is imported only when createEmbeddedDb runs; without it, that call
+ * throws a MissingDependencyError saying what to install.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PGlite } from '@electric-sql/pglite';
-import { drizzle as drizzlePglite, type PgliteDatabase } from 'drizzle-orm/pglite';
+import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { ConnectionConfigError, DatabaseError } from '../errors.ts';
@@ -16,6 +24,7 @@ import { toLibraryError } from '../queries/errors.ts';
 import * as schema from '../schema/index.ts';
 import { connectorFor, connectorOf, firstQuery, socketOption } from './connector.ts';
 import { parseDatabaseUrl } from './database-url.ts';
+import { importOptional } from './optional.ts';
 import { defaultQueryTimeoutMs, guardClient } from './postgres-js.ts';
 
 export type Schema = typeof schema;
@@ -103,9 +112,14 @@ export async function connectDb(options: ConnectDbOptions = {}): Promise<Postgre
 
 /** PGlite in `dir` (`./.rag-chat-db` by default; `memory://` for a throwaway one). Install the schema with the CLI's init or migrate(). */
 export async function createEmbeddedDb(dir = '.rag-chat-db'): Promise<EmbeddedDatabase> {
-  const { PGlite } = await import('@electric-sql/pglite');
+  const [{ PGlite }, { drizzle }] = await importOptional(
+    '@electric-sql/pglite',
+    'createEmbeddedDb',
+    () => Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite')]),
+    'open a PostgreSQL server with createDb',
+  );
   const client = await PGlite.create(dir);
-  return drizzlePglite({ client, schema }) as EmbeddedDatabase;
+  return drizzle({ client, schema }) as EmbeddedDatabase;
 }
 
 export async function closeDb(db: PostgresDatabase | EmbeddedDatabase): Promise<void> {

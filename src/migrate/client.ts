@@ -6,6 +6,7 @@
 import type postgres from 'postgres';
 import { connectorFor, firstQuery, socketOption } from '../connection/connector.ts';
 import { type DatabaseTarget, parseDatabaseUrl } from '../connection/database-url.ts';
+import { importOptional } from '../connection/optional.ts';
 import { ConnectionConfigError } from '../errors.ts';
 
 export interface Queryable {
@@ -44,7 +45,7 @@ export async function connectForMigrations(url: string, options: ConnectOptions 
 }
 
 async function postgresClient(target: DatabaseTarget, options: ConnectOptions): Promise<MigrationClient> {
-  const { default: postgres } = await import('postgres');
+  const { default: postgres } = await importOptional('postgres', 'Connecting to a PostgreSQL server', () => import('postgres'));
   const connector = connectorFor(target);
   const sql = postgres(target.url, {
     max: 1,
@@ -84,7 +85,12 @@ async function postgresClient(target: DatabaseTarget, options: ConnectOptions): 
 
 /** An embedded PGlite database in `dir` (created if missing). */
 export async function openEmbedded(dir: string): Promise<MigrationClient> {
-  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGlite } = await importOptional(
+    '@electric-sql/pglite',
+    'The embedded PGlite database',
+    () => import('@electric-sql/pglite'),
+    'set DATABASE_URL to use a PostgreSQL server',
+  );
   return embeddedClient(await PGlite.create(dir), `embedded PGlite database in ${dir}`);
 }
 

@@ -2,6 +2,8 @@ import { RagChatDbError } from '../errors.ts';
 
 /** Nothing was run: the files or the database are in a state the runner will not touch. */
 export class MigrationRefusedError extends RagChatDbError {
+  override name = 'MigrationRefusedError';
+
   readonly problems: readonly string[];
 
   constructor(problems: readonly string[]) {
@@ -12,6 +14,8 @@ export class MigrationRefusedError extends RagChatDbError {
 
 /** A statement failed. Files before it stay applied; a transactional file left nothing behind. */
 export class MigrationFailedError extends RagChatDbError {
+  override name = 'MigrationFailedError';
+
   constructor(
     readonly module: string,
     readonly tag: string,
@@ -35,6 +39,8 @@ export class MigrationFailedError extends RagChatDbError {
 
 /** Another runner held the migration lock for longer than we were willing to wait. */
 export class MigrationLockTimeoutError extends RagChatDbError {
+  override name = 'MigrationLockTimeoutError';
+
   constructor(waitedMs: number, holder: string | undefined) {
     super(
       'MIGRATION_LOCK_TIMEOUT',

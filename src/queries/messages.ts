@@ -3,7 +3,6 @@
  * found"). Every helper is one statement, so one round trip and atomic on
  * its own; addMessages is one statement per chunk, in one transaction.
  */
-import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { NotFoundError } from '../errors.ts';
 import { searchConfig } from '../schema/chat.ts';
@@ -110,7 +109,7 @@ export const addMessagesChunkSize = 2_000;
  */
 export async function addMessages(db: Executor, input: AddMessagesInput): Promise<{ ids: string[] }> {
   const { sessionId, userId, messages } = parseInput(addMessagesInput, input);
-  const rows = messages.map((message) => ({ ...message, id: randomUUID() }));
+  const rows = messages.map((message) => ({ ...message, id: crypto.randomUUID() }));
   const chunks: (typeof rows)[] = [];
   for (let start = 0; start < rows.length; start += addMessagesChunkSize) chunks.push(rows.slice(start, start + addMessagesChunkSize));
 

@@ -96,8 +96,30 @@ export function jsonObjectProblem(value: unknown): string | undefined {
       return 'must hold only JSON values (no undefined, functions or bigints)';
     }
   }
-  if (Buffer.byteLength(JSON.stringify(value)) > limits.jsonBytes) return `must be at most ${limits.jsonBytes} bytes as JSON`;
+  if (utf8LengthOver(JSON.stringify(value), limits.jsonBytes)) return `must be at most ${limits.jsonBytes} bytes as JSON`;
   return undefined;
+}
+
+/**
+ * Whether `text` takes more than `max` bytes in UTF-8 (a lone surrogate
+ * counts as the 3 bytes of U+FFFD, as Buffer.byteLength and TextEncoder
+ * have it), without encoding it: every UTF-16 unit takes 1 to 3 bytes, so
+ * only text between max / 3 and max units is counted.
+ */
+function utf8LengthOver(text: string, max: number): boolean {
+  if (text.length > max) return true;
+  if (text.length * 3 <= max) return false;
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes > max;
 }
 
 /** A JSON object (never an array or a scalar), as the `metadata` and `extras` columns hold, of bounded depth and size. */

@@ -10,7 +10,23 @@ import { z } from 'zod';
 import { idSchema } from './common.ts';
 
 export function encodeCursor(position: readonly (string | number)[]): string {
-  return Buffer.from(JSON.stringify(position)).toString('base64url');
+  return toBase64Url(new TextEncoder().encode(JSON.stringify(position)));
+}
+
+// base64url over UTF-8 with standard APIs (btoa / atob, TextEncoder / TextDecoder), as in browsers and workers.
+function toBase64Url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** The text a base64url string encodes, or undefined if it is not base64url of UTF-8 (encodeCursor's round trip is checked anyway). */
+function fromBase64Url(text: string): string | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
+  try {
+    const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+    return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
+  } catch {
+    return undefined;
+  }
 }
 
 const notOurs = 'is not a cursor returned by this library';
@@ -19,7 +35,8 @@ function cursorOf<T extends z.ZodType<readonly (string | number)[]>>(position: T
   return z.string().transform((cursor, ctx): z.output<T> => {
     let decoded: unknown;
     try {
-      decoded = cursor.length <= 200 ? JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) : undefined;
+      const text = cursor.length <= 200 ? fromBase64Url(cursor) : undefined;
+      decoded = text === undefined ? undefined : JSON.parse(text);
     } catch {
       decoded = undefined;
     }

@@ -5,7 +5,8 @@
 import { createInterface } from 'node:readline';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { addMessage, addMessages, closeDb, createDb, eraseUser, withUser } from '../../dist/index.js';
+import { addMessage, addMessages, eraseUser, withUser } from '../../dist/index.js';
+import { closeDb, createDb } from '../../dist/node.js';
 
 const [scenario, url, userId, first, second] = process.argv.slice(2);
 const db = createDb({ url, max: 1, connectTimeout: 5 });
