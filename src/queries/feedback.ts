@@ -1,11 +1,12 @@
 /** Thumbs up or down on an answer, by the user who owns the conversation. */
 import { sql } from 'drizzle-orm';
 import { NotFoundError } from '../errors.ts';
-import type { MessageFeedback } from '../schema/chat.ts';
+import { type MessageFeedback, messageFeedback } from '../schema/chat.ts';
 import { type MessageRefInput, messageRefInput } from '../validators/citations.ts';
 import { type FeedbackSummaryInput, feedbackSummaryInput, type SetFeedbackInput, setFeedbackInput } from '../validators/feedback.ts';
-import { type Executor, hydrateFeedback, type Json, parseInput, queryRows, readOnly } from './executor.ts';
-import { feedbackJson } from './json.ts';
+import { type Executor, parseInput, queryRows, readOnly } from './executor.ts';
+import { rowColumns } from './json.ts';
+import { decodeRow } from './rows.ts';
 
 /**
  * Rates a message, or changes the rating: one INSERT ... ON CONFLICT DO
@@ -14,7 +15,7 @@ import { feedbackJson } from './json.ts';
  */
 export async function setFeedback(db: Executor, input: SetFeedbackInput): Promise<MessageFeedback> {
   const { messageId, userId, rating, reason, comment } = parseInput(setFeedbackInput, input);
-  const [row] = await queryRows<{ feedback: Json<MessageFeedback> }>(
+  const [row] = await queryRows<Record<string, unknown>>(
     db,
     sql`
       INSERT INTO message_feedback AS f (message_id, user_id, rating, reason, comment)
@@ -23,11 +24,11 @@ export async function setFeedback(db: Executor, input: SetFeedbackInput): Promis
       WHERE m.id = ${messageId} AND s.user_id = ${userId}
       ON CONFLICT (message_id, user_id) DO UPDATE
       SET rating = excluded.rating, reason = excluded.reason, comment = excluded.comment, updated_at = now()
-      RETURNING ${feedbackJson('f')} AS feedback`,
+      RETURNING ${rowColumns(messageFeedback, 'f')}`,
     'message',
   );
   if (!row) throw new NotFoundError('message');
-  return hydrateFeedback(row.feedback);
+  return decodeRow(messageFeedback, row);
 }
 
 /** Removes the user's rating of a message; false if there was none. NotFoundError if the message is not the user's. */

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { NotFoundError } from '../errors.ts';
-import { searchConfig } from '../schema/chat.ts';
+import { type ChatSession, messageCitations, messages, searchConfig } from '../schema/chat.ts';
 import type { CitationInput } from '../validators/citations.ts';
 import { type MessageRefInput, messageRefInput } from '../validators/citations.ts';
 import {
@@ -23,19 +23,9 @@ import {
   type SearchMessagesInput,
   searchMessagesInput,
 } from '../validators/messages.ts';
-import {
-  type Executor,
-  hydrateCitation,
-  hydrateMessage,
-  type Json,
-  type MessageRow,
-  type MessageWithCitations,
-  parseInput,
-  queryRows,
-  readOnly,
-  transaction,
-} from './executor.ts';
-import { boundedMerge, citationJson, citationsOf, messageJson, tooBigAfterMerge } from './json.ts';
+import { type Executor, parseInput, queryRows, readOnly, transaction } from './executor.ts';
+import { boundedMerge, citationsOf, rowColumns, rowJson, tooBigAfterMerge } from './json.ts';
+import { decodeRow, type MessageRow, type MessageWithCitations } from './rows.ts';
 import { raced, untilNotRaced } from './optimistic.ts';
 
 const config = sql.raw(`'${searchConfig}'::regconfig`);
@@ -60,8 +50,10 @@ const citationColumns = sql.raw(
   'document_id text, chunk_id text, score float8, citation_index int, title text, url text, snippet text',
 );
 
-function toMessageWithCitations(row: Json<MessageRow> & { citations: Json<MessageWithCitations['citations'][number]>[] }) {
-  return { ...hydrateMessage(row), citations: row.citations.map(hydrateCitation) };
+/** A row of a message's columns and its `citations` JSON, as the helpers return it. */
+type MessageWithCitationsRow = Record<string, unknown> & { citations: Record<string, unknown>[] };
+function toMessageWithCitations(row: MessageWithCitationsRow): MessageWithCitations {
+  return Object.assign(decodeRow(messages, row), { citations: row.citations.map((citation) => decodeRow(messageCitations, citation)) });
 }
 
 /**
@@ -71,7 +63,7 @@ function toMessageWithCitations(row: Json<MessageRow> & { citations: Json<Messag
  */
 export async function addMessage(db: Executor, input: AddMessageInput): Promise<MessageWithCitations> {
   const m = parseInput(addMessageInput, input);
-  const [row] = await queryRows<{ message: Parameters<typeof toMessageWithCitations>[0] }>(
+  const [row] = await queryRows<MessageWithCitationsRow>(
     db,
     sql`
       WITH message AS (
@@ -91,12 +83,13 @@ export async function addMessage(db: Executor, input: AddMessageInput): Promise<
         FROM message
         WHERE s.id = message.session_id
       )
-      SELECT ${messageJson('message', sql`'citations', (SELECT coalesce(json_agg(${citationJson('citation')} ORDER BY citation.citation_index), '[]'::json) FROM citation)`)} AS message
+      SELECT ${rowColumns(messages, 'message')},
+             (SELECT coalesce(json_agg(${rowJson(messageCitations, 'citation')} ORDER BY citation.citation_index), '[]'::json) FROM citation) AS citations
       FROM message`,
     'session',
   );
   if (!row) throw new NotFoundError('session');
-  return toMessageWithCitations(row.message);
+  return toMessageWithCitations(row);
 }
 
 /** Messages per statement in addMessages: each chunk is a handful of parameters, whatever its size. */
@@ -171,17 +164,17 @@ export async function addMessages(db: Executor, input: AddMessagesInput): Promis
 /** NotFoundError if the message does not exist or is in another user's session. */
 export async function getMessage(db: Executor, input: MessageRefInput): Promise<MessageWithCitations> {
   const { messageId, userId } = parseInput(messageRefInput, input);
-  const [row] = await queryRows<{ message: Parameters<typeof toMessageWithCitations>[0] }>(
+  const [row] = await queryRows<MessageWithCitationsRow>(
     db,
     sql`
-      SELECT ${messageJson('m', sql`'citations', ${citationsOf('m')}`)} AS message
+      SELECT ${rowColumns(messages, 'm')}, ${citationsOf('m')} AS citations
       FROM messages m JOIN chat_sessions s ON s.id = m.session_id
       WHERE m.id = ${messageId} AND s.user_id = ${userId}`,
     'message',
     readOnly,
   );
   if (!row) throw new NotFoundError('message');
-  return toMessageWithCitations(row.message);
+  return toMessageWithCitations(row);
 }
 
 /**
@@ -194,20 +187,21 @@ export async function mergeMessageMetadata(db: Executor, input: MergeMessageMeta
   const merge = boundedMerge(metadata);
   const owned = sql`m.id = ${messageId} AND s.id = m.session_id AND s.user_id = ${userId}`;
   return untilNotRaced('mergeMessageMetadata', async () => {
-    const [row] = await queryRows<{ message: Json<MessageRow> | null; fits: boolean | null }>(
+    const [row] = await queryRows<Record<string, unknown> & { id: string | null; fits: boolean | null }>(
       db,
       sql`
         WITH updated AS (
           UPDATE messages m SET metadata = ${merge.result(sql`m.metadata`)}
           FROM chat_sessions s, ${merge.patch}
           WHERE ${owned} AND ${merge.fits(sql`m.metadata`)}
-          RETURNING ${messageJson('m')} AS message
+          RETURNING m.*
         )
-        SELECT (SELECT message FROM updated) AS message,
-               (SELECT ${merge.fits(sql`m.metadata`)} FROM messages m, chat_sessions s, ${merge.patch} WHERE ${owned}) AS fits`,
+        SELECT ${rowColumns(messages, 'updated')}, seen.fits
+        FROM (SELECT (SELECT ${merge.fits(sql`m.metadata`)} FROM messages m, chat_sessions s, ${merge.patch} WHERE ${owned}) AS fits) seen
+        LEFT JOIN updated ON true`,
       'message',
     );
-    if (row?.message) return hydrateMessage(row.message);
+    if (row?.id) return decodeRow(messages, row);
     if (row?.fits === null || row?.fits === undefined) throw new NotFoundError('message');
     if (!row.fits) throw tooBigAfterMerge();
     return raced; // it fitted in this statement's snapshot, yet the row it met had changed: deleted, or grown by another merge
@@ -294,12 +288,13 @@ export async function countUserMessagesSince(db: Executor, input: CountUserMessa
   return row!.count;
 }
 
+/** A projection, not a row: the message's place and a snippet (getMessage reads the whole message). Types from the tables. */
 export interface SearchHit {
-  messageId: string;
-  sessionId: string;
-  sessionTitle: string | null;
+  messageId: MessageRow['id'];
+  sessionId: MessageRow['sessionId'];
+  sessionTitle: ChatSession['title'];
   role: MessageRow['role'];
-  createdAt: Date;
+  createdAt: MessageRow['createdAt'];
   rank: number;
   /** Fragments of the content around the matches, matched words wrapped in the `highlight` markers. */
   snippet: string;
@@ -319,11 +314,11 @@ export async function searchMessages(db: Executor, input: SearchMessagesInput): 
   // the subquery from being flattened), then match. A prepared statement soon runs a generic plan, which
   // cannot see the words; without the fence that plan scans the full-text index over every user's
   // messages (measured: 117 ms against 1.4 ms) and grows with the table.
-  const rows = await queryRows<Json<SearchHit>>(
+  const rows = await queryRows<Omit<SearchHit, 'createdAt'> & { createdAt: unknown }>(
     db,
     sql`
       SELECT m.id AS "messageId", m.session_id AS "sessionId", s.title AS "sessionTitle", m.role,
-             to_json(m.created_at) #>> '{}' AS "createdAt", ts_rank(m.search_vector, q) AS rank,
+             m.created_at AS "createdAt", ts_rank(m.search_vector, q) AS rank,
              ts_headline(${config}, m.content, q, ${options}) AS snippet
       FROM plainto_tsquery(${config}, ${query}) AS q,
            chat_sessions s
@@ -334,5 +329,5 @@ export async function searchMessages(db: Executor, input: SearchMessagesInput): 
     'message',
     readOnly,
   );
-  return rows.map((row) => ({ ...row, createdAt: new Date(row.createdAt), rank: Number(row.rank) }));
+  return rows.map((row) => ({ ...row, createdAt: messages.createdAt.mapFromDriverValue(row.createdAt as string) as MessageRow['createdAt'], rank: Number(row.rank) }));
 }

@@ -28,6 +28,7 @@ export const limits = {
   page: 500,
 };
 export type Limits = typeof limits;
+export const defaultLimits = limits;
 
 /** Raises or lowers the input limits for this process (for example `setLimits({ content: 400_000 })`). */
 export function setLimits(changes: Partial<Limits>): void {
