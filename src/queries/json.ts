@@ -5,7 +5,7 @@
  * and feedback) in one round trip. Both are keyed by the SQL column names
  * and decoded by rows.ts's decodeRow, so a new column appears in every one.
  */
-import { type SQL, sql } from 'drizzle-orm';
+import { getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { ValidationError } from '../errors.ts';
 import { messageCitations } from '../schema/chat.ts';
@@ -20,6 +20,33 @@ export function rowColumns(table: PgTable, alias: string): SQL {
 /** `json_build_object('id', a."id", ...)` over the table's returned columns (timestamps become ISO 8601 text, which decodeRow reads). */
 export function rowJson(table: PgTable, alias: string): SQL {
   return sql`json_build_object(${sql.raw(returnedColumns(table).map(({ name }) => `'${name}', ${alias}."${name}"`).join(', '))})`;
+}
+
+/**
+ * Rows written from one JSON parameter (`jsonb_to_recordset`, so any number
+ * of rows is a handful of bind parameters): the columns of `table` whose
+ * keys are in `keys` (an input schema's keys), so a column added to the
+ * table and to the input is written with no other edit. Every name comes
+ * from the drizzle table, never from input.
+ */
+export function recordsetOf(table: PgTable, keys: readonly string[]) {
+  const columns = Object.entries(getTableColumns(table))
+    .filter(([key]) => keys.includes(key))
+    .map(([key, column]) => ({ key, name: column.name, type: column.getSQLType() }));
+  const list = (alias: string | undefined, except: readonly string[]) =>
+    sql.raw(columns.filter(({ key }) => !except.includes(key)).map(({ name }) => (alias ? `${alias}."${name}"` : `"${name}"`)).join(', '));
+  return {
+    /** `"document_id", ...` (or `c."document_id", ...` with an alias), leaving out the keys in `except`. */
+    columns: (alias?: string, except: readonly string[] = []) => list(alias, except),
+    /** `"document_id" text, ...`: the recordset's column definition list. */
+    definition: sql.raw(columns.map(({ name, type }) => `"${name}" ${type}`).join(', ')),
+    /** One input object as a record keyed by column names, missing values null (JSON.stringify writes Dates as ISO text). */
+    record(value: Record<string, unknown>): Record<string, unknown> {
+      const record: Record<string, unknown> = {};
+      for (const { key, name } of columns) record[name] = value[key] ?? null;
+      return record;
+    },
+  };
 }
 
 /** A message's citations, in citation_index order, as a JSON array (the unique index serves it). */

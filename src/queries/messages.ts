@@ -7,8 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { NotFoundError } from '../errors.ts';
 import { type ChatSession, messageCitations, messages, searchConfig } from '../schema/chat.ts';
-import type { CitationInput } from '../validators/citations.ts';
-import { type MessageRefInput, messageRefInput } from '../validators/citations.ts';
+import { citationInput, type MessageRefInput, messageRefInput } from '../validators/citations.ts';
 import {
   type AddMessageInput,
   type AddMessagesInput,
@@ -20,35 +19,26 @@ import {
   deleteMessagesAfterInput,
   type MergeMessageMetadataInput,
   mergeMessageMetadataInput,
+  newMessageInput,
   type SearchMessagesInput,
   searchMessagesInput,
 } from '../validators/messages.ts';
 import { type Executor, parseInput, queryRows, readOnly, transaction } from './executor.ts';
-import { boundedMerge, citationsOf, rowColumns, rowJson, tooBigAfterMerge } from './json.ts';
+import { boundedMerge, citationsOf, recordsetOf, rowColumns, rowJson, tooBigAfterMerge } from './json.ts';
 import { decodeRow, type MessageRow, type MessageWithCitations } from './rows.ts';
 import { raced, untilNotRaced } from './optimistic.ts';
 
 const config = sql.raw(`'${searchConfig}'::regconfig`);
 
-type CitationRecord = Omit<CitationInput, 'citationIndex'> & { citationIndex: number };
-
-/** Citations as the JSON that jsonb_to_recordset reads (snake_case keys, nulls explicit). */
-function citationRecords(citations: readonly CitationRecord[], messageId?: string) {
-  return citations.map((c) => ({
-    ...(messageId ? { message_id: messageId } : {}),
-    document_id: c.documentId,
-    chunk_id: c.chunkId ?? null,
-    score: c.score ?? null,
-    citation_index: c.citationIndex,
-    title: c.title ?? null,
-    url: c.url ?? null,
-    snippet: c.snippet ?? null,
-  }));
-}
-
-const citationColumns = sql.raw(
-  'document_id text, chunk_id text, score float8, citation_index int, title text, url text, snippet text',
-);
+/**
+ * What addMessage and addMessages write: the columns their inputs name
+ * (newMessageInput's and citationInput's keys), so a column added to a
+ * table and to its input schema is stored with no other edit.
+ */
+const messageSet = recordsetOf(messages, Object.keys(newMessageInput.shape));
+const importedSet = recordsetOf(messages, ['id', ...Object.keys(newMessageInput.shape), 'createdAt']);
+const citationSet = recordsetOf(messageCitations, Object.keys(citationInput.shape));
+const importedCitationSet = recordsetOf(messageCitations, ['messageId', ...Object.keys(citationInput.shape)]);
 
 /** A row of a message's columns and its `citations` JSON, as the helpers return it. */
 type MessageWithCitationsRow = Record<string, unknown> & { citations: Record<string, unknown>[] };
@@ -67,15 +57,15 @@ export async function addMessage(db: Executor, input: AddMessageInput): Promise<
     db,
     sql`
       WITH message AS (
-        INSERT INTO messages (session_id, role, content, selected_text, metadata)
-        SELECT s.id, ${m.role}, ${m.content}, ${m.selectedText ?? null}, ${JSON.stringify(m.metadata ?? {})}::jsonb
-        FROM chat_sessions s
+        INSERT INTO messages (session_id, ${messageSet.columns()})
+        SELECT s.id, ${messageSet.columns('r')}
+        FROM chat_sessions s, jsonb_to_record(${JSON.stringify(messageSet.record({ ...m, metadata: m.metadata ?? {} }))}::jsonb) AS r(${messageSet.definition})
         WHERE s.id = ${m.sessionId} AND s.user_id = ${m.userId}
         RETURNING *
       ), citation AS (
-        INSERT INTO message_citations (message_id, document_id, chunk_id, score, citation_index, title, url, snippet)
-        SELECT message.id, c.document_id, c.chunk_id, c.score, c.citation_index, c.title, c.url, c.snippet
-        FROM message, jsonb_to_recordset(${JSON.stringify(citationRecords(m.citations))}::jsonb) AS c(${citationColumns})
+        INSERT INTO message_citations (message_id, ${citationSet.columns()})
+        SELECT message.id, ${citationSet.columns('c')}
+        FROM message, jsonb_to_recordset(${JSON.stringify(m.citations.map(citationSet.record))}::jsonb) AS c(${citationSet.definition})
         RETURNING *
       ), touched AS (
         UPDATE chat_sessions s
@@ -108,35 +98,27 @@ export async function addMessages(db: Executor, input: AddMessagesInput): Promis
   for (let start = 0; start < rows.length; start += addMessagesChunkSize) chunks.push(rows.slice(start, start + addMessagesChunkSize));
 
   const insertChunk = async (tx: Executor, chunk: typeof rows, after: string | null) => {
-    const messageRecords = chunk.map((message) => ({
-      id: message.id,
-      role: message.role,
-      content: message.content,
-      selected_text: message.selectedText ?? null,
-      metadata: message.metadata ?? {},
-      created_at: message.createdAt?.toISOString() ?? null,
-    }));
-    const citationRows = chunk.flatMap((message) => citationRecords(message.citations, message.id));
+    const messageRecords = chunk.map((message) => importedSet.record({ ...message, metadata: message.metadata ?? {} }));
+    const citationRows = chunk.flatMap((message) => message.citations.map((citation) => importedCitationSet.record({ ...citation, messageId: message.id })));
     const [result] = await queryRows<{ owned: boolean; last: string | null }>(
       tx,
       sql`
         WITH owner AS (
           SELECT id FROM chat_sessions WHERE id = ${sessionId} AND user_id = ${userId}
         ), input AS (
-          SELECT * FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(messageRecords)}::jsonb)
-              AS (id uuid, role text, content text, selected_text text, metadata jsonb, created_at timestamptz))
-            WITH ORDINALITY AS m(id, role, content, selected_text, metadata, created_at, ord)
+          SELECT * FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(messageRecords)}::jsonb) AS (${importedSet.definition}))
+            WITH ORDINALITY AS m(${importedSet.columns()}, ord)
         ), inserted AS (
-          INSERT INTO messages (id, session_id, role, content, selected_text, metadata, created_at)
-          SELECT m.id, owner.id, m.role, m.content, m.selected_text, m.metadata,
+          INSERT INTO messages (session_id, ${importedSet.columns(undefined, ['createdAt'])}, created_at)
+          SELECT owner.id, ${importedSet.columns('m', ['createdAt'])},
                  coalesce(m.created_at, greatest(clock_timestamp(), ${after}::timestamptz) + m.ord * interval '1 microsecond')
           FROM owner, input m
           ORDER BY m.ord
           RETURNING created_at
         ), citation AS (
-          INSERT INTO message_citations (message_id, document_id, chunk_id, score, citation_index, title, url, snippet)
-          SELECT c.message_id, c.document_id, c.chunk_id, c.score, c.citation_index, c.title, c.url, c.snippet
-          FROM jsonb_to_recordset(${JSON.stringify(citationRows)}::jsonb) AS c(message_id uuid, ${citationColumns})
+          INSERT INTO message_citations (${importedCitationSet.columns()})
+          SELECT ${importedCitationSet.columns('c')}
+          FROM jsonb_to_recordset(${JSON.stringify(citationRows)}::jsonb) AS c(${importedCitationSet.definition})
           WHERE EXISTS (SELECT 1 FROM owner)
         ), touched AS (
           UPDATE chat_sessions s
