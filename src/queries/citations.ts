@@ -12,7 +12,7 @@ import {
 } from '../validators/citations.ts';
 import { type Executor, parseInput, queryRows, readOnly } from './executor.ts';
 import { citationsOf, rowColumns, rowJson } from './json.ts';
-import { decodeRow, keysetPage, type MessageWithCitations, type Page } from './rows.ts';
+import { decodeJson, decodeRow, keysetPage, type MessageWithCitations, type Page } from './rows.ts';
 
 /** A message's citations in citation_index order, one round trip. NotFoundError if the message is not the user's. */
 export async function getCitationsForMessage(db: Executor, input: MessageRefInput): Promise<MessageCitation[]> {
@@ -27,7 +27,7 @@ export async function getCitationsForMessage(db: Executor, input: MessageRefInpu
     readOnly,
   );
   if (!row) throw new NotFoundError('message');
-  return row.citations.map((citation) => decodeRow(messageCitations, citation));
+  return row.citations.map((citation) => decodeJson(messageCitations, citation));
 }
 
 /**
@@ -59,7 +59,7 @@ export async function listMessagesCitingDocument(
   const page = keysetPage(rows, limit, (row) => [Number(row.seq)]);
   return {
     items: page.items.map((row) =>
-      Object.assign(decodeRow(messages, row), { citations: row.citations.map((citation) => decodeRow(messageCitations, citation)) }),
+      Object.assign(decodeRow(messages, row), { citations: row.citations.map((citation) => decodeJson(messageCitations, citation)) }),
     ),
     nextCursor: page.nextCursor,
   };

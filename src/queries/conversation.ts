@@ -5,7 +5,7 @@ import { type ChatSession, chatSessions, messageCitations, messageFeedback, mess
 import { type ConversationInput, conversationInput } from '../validators/messages.ts';
 import { type Executor, parseInput, queryRows, readOnly } from './executor.ts';
 import { citationsOf, rowColumns, rowJson } from './json.ts';
-import { type ConversationMessage, decodeRow, keysetPage } from './rows.ts';
+import { type ConversationMessage, decodeJson, decodeRow, keysetPage } from './rows.ts';
 
 export type { ConversationMessage };
 
@@ -67,11 +67,11 @@ export async function getConversationWithCitations(db: Executor, input: Conversa
     (row) => [Number(row.seq)],
   );
   return {
-    session: decodeRow(chatSessions, session),
+    session: decodeJson(chatSessions, session),
     messages: page.items.reverse().map((row) =>
       Object.assign(decodeRow(messages, row), {
-        citations: row.citations.map((citation) => decodeRow(messageCitations, citation)),
-        feedback: row.feedback && decodeRow(messageFeedback, row.feedback),
+        citations: row.citations.map((citation) => decodeJson(messageCitations, citation)),
+        feedback: row.feedback && decodeJson(messageFeedback, row.feedback),
       }),
     ),
     nextCursor: page.nextCursor,

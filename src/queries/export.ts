@@ -22,7 +22,7 @@ import { type ExportUserDataInput, exportUserDataInput } from '../validators/lif
 import { type Executor, parseInput, queryRows, readOnly, tableRows, transaction } from './executor.ts';
 import { hasAuthModule } from './installed.ts';
 import { citationsOf, rowColumns, rowJson } from './json.ts';
-import { type ConversationMessage, decodeRow } from './rows.ts';
+import { type ConversationMessage, decodeJson, decodeRow } from './rows.ts';
 
 /**
  * One piece of an export, in this order: the user, then each session
@@ -141,8 +141,8 @@ async function* sessionMessages(db: Executor, userId: string, sessionId: string,
         sessionId,
         messages: page.map((row) =>
           Object.assign(decodeRow(messages, row), {
-            citations: row.citations.map((citation) => decodeRow(messageCitations, citation)),
-            feedback: row.feedback && decodeRow(messageFeedback, row.feedback),
+            citations: row.citations.map((citation) => decodeJson(messageCitations, citation)),
+            feedback: row.feedback && decodeJson(messageFeedback, row.feedback),
           }),
         ),
       };

@@ -25,7 +25,7 @@ import {
 } from '../validators/messages.ts';
 import { type Executor, parseInput, queryRows, readOnly, transaction } from './executor.ts';
 import { boundedMerge, citationsOf, recordsetOf, rowColumns, rowJson, tooBigAfterMerge } from './json.ts';
-import { decodeRow, type MessageRow, type MessageWithCitations } from './rows.ts';
+import { decodeJson, decodeRow, type MessageRow, type MessageWithCitations } from './rows.ts';
 import { raced, untilNotRaced } from './optimistic.ts';
 
 const config = sql.raw(`'${searchConfig}'::regconfig`);
@@ -43,7 +43,7 @@ const importedCitationSet = recordsetOf(messageCitations, ['messageId', ...Objec
 /** A row of a message's columns and its `citations` JSON, as the helpers return it. */
 type MessageWithCitationsRow = Record<string, unknown> & { citations: Record<string, unknown>[] };
 function toMessageWithCitations(row: MessageWithCitationsRow): MessageWithCitations {
-  return Object.assign(decodeRow(messages, row), { citations: row.citations.map((citation) => decodeRow(messageCitations, citation)) });
+  return Object.assign(decodeRow(messages, row), { citations: row.citations.map((citation) => decodeJson(messageCitations, citation)) });
 }
 
 /**
@@ -58,8 +58,8 @@ export async function addMessage(db: Executor, input: AddMessageInput): Promise<
     sql`
       WITH message AS (
         INSERT INTO messages (session_id, ${messageSet.columns()})
-        SELECT s.id, ${messageSet.columns('r')}
-        FROM chat_sessions s, jsonb_to_record(${JSON.stringify(messageSet.record({ ...m, metadata: m.metadata ?? {} }))}::jsonb) AS r(${messageSet.definition})
+        SELECT s.id, ${messageSet.values({ ...m, metadata: m.metadata ?? {} })}
+        FROM chat_sessions s
         WHERE s.id = ${m.sessionId} AND s.user_id = ${m.userId}
         RETURNING *
       ), citation AS (

@@ -20,7 +20,7 @@ afterEach(() => vi.restoreAllMocks());
 const reviewedRawSites: Record<string, number> = {
   'src/schema/columns.ts': 2, // CHECK bodies from constant value lists and patterns
   'src/schema/chat.ts': 1, // the search configuration constant
-  'src/queries/json.ts': 5, // a row's columns and its json_build_object pairs, from the drizzle tables (rows.ts) and a constant alias; a constant table alias; a recordset's column list and definition (names and SQL types from the drizzle table)
+  'src/queries/json.ts': 6, // a row's columns and its json_build_object pairs, from the drizzle tables (rows.ts) and a constant alias; a constant table alias; a recordset's column list, definition and casts (names and SQL types from the drizzle table)
   'src/queries/messages.ts': 1, // the search configuration (the citation column list is json.ts's recordsetOf now)
   'src/queries/sessions.ts': 1, // one of two constant column names
   'src/queries/export.ts': 3, // a constant table alias (twice); one of two constant time columns (the column lists are json.ts's now)
