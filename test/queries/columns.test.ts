@@ -5,8 +5,14 @@
  * result types are the tables' `$inferSelect`. new-column.test.ts adds a
  * column to every table and checks that it reaches every result.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { expect, expectTypeOf, test } from 'vitest';
+import { closeDb, createEmbeddedDb } from '../../src/connection/create-db.ts';
+import { openEmbedded } from '../../src/migrate/client.ts';
+import { migrate } from '../../src/migrate/index.ts';
 import * as helpers from '../../src/queries/index.ts';
 import { omittedColumns } from '../../src/queries/rows.ts';
 import type { ChatSession, DeletedMessage, Message, MessageCitation, MessageFeedback, User, UserProfile } from '../../src/schema/index.ts';
@@ -22,6 +28,21 @@ test('every helper returns every column of its table, decoded as the column deco
   const tables = new Set<PgTable>(results.map((result) => result.table));
   expect(tables.size).toBe(7); // users, profiles, sessions, messages, citations, feedback, deletion records
   expect(results.length).toBeGreaterThan(40);
+});
+
+test('the same on PGlite (its own driver values; the same JSON)', { timeout: 60_000 }, async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'rcdb-pglite-')), 'db');
+  const client = await openEmbedded(dir);
+  await migrate(client, { scope: 'all' });
+  await client.close();
+  const db = await createEmbeddedDb(dir);
+  try {
+    const results = await everyResult(db);
+    expect(columnProblems(results)).toEqual([]);
+    expect(results.length).toBeGreaterThan(40);
+  } finally {
+    await closeDb(db);
+  }
 });
 
 test('the only column no helper returns is the search vector', () => {
