@@ -91,7 +91,8 @@ export async function buildCases({ ours, raw, relational }: Clients, f: Fixtures
               FROM chat_sessions s
               CROSS JOIN LATERAL (SELECT * FROM messages WHERE session_id = s.id ORDER BY seq DESC LIMIT 200) m
               LEFT JOIN message_feedback f ON f.message_id = m.id AND f.user_id = ${conversation.userId}
-              WHERE s.id = ${conversation.sessionId} AND s.user_id = ${conversation.userId}`;
+              WHERE s.id = ${conversation.sessionId} AND s.user_id = ${conversation.userId}
+              ORDER BY m.seq DESC`; // the join with feedback need not keep the lateral's order (53 of 99 pairs came back out of order)
             // The same result as the helper: timestamps as Dates (postgres.js parses the row's own; JSON holds text).
             for (const row of rows) for (const citation of row.citations ?? []) citation.createdAt = new Date(citation.createdAt);
             return rows.reverse();

@@ -1,7 +1,7 @@
 /** Citations: what an answer cited, which answers cited a document, and what gets cited most. */
 import { type SQL, sql } from 'drizzle-orm';
 import { NotFoundError } from '../errors.ts';
-import type { MessageCitation } from '../schema/chat.ts';
+import { type MessageCitation, messageCitations, messages } from '../schema/chat.ts';
 import {
   type ListMessagesCitingDocumentInput,
   listMessagesCitingDocumentInput,
@@ -10,35 +10,24 @@ import {
   type TopCitedDocumentsInput,
   topCitedDocumentsInput,
 } from '../validators/citations.ts';
-import { encodeCursor } from '../validators/cursors.ts';
-import {
-  type Executor,
-  hydrateCitation,
-  hydrateMessage,
-  type Json,
-  type MessageWithCitations,
-  parseInput,
-  queryRows,
-  readOnly,
-} from './executor.ts';
-import { citationJson, messageJson } from './json.ts';
-import type { Page } from './sessions.ts';
+import { type Executor, parseInput, queryRows, readOnly } from './executor.ts';
+import { citationsOf, rowColumns, rowJson } from './json.ts';
+import { decodeJson, decodeRow, keysetPage, type MessageWithCitations, type Page } from './rows.ts';
 
 /** A message's citations in citation_index order, one round trip. NotFoundError if the message is not the user's. */
 export async function getCitationsForMessage(db: Executor, input: MessageRefInput): Promise<MessageCitation[]> {
   const { messageId, userId } = parseInput(messageRefInput, input);
-  const [row] = await queryRows<{ citations: Json<MessageCitation>[] }>(
+  const [row] = await queryRows<{ citations: Record<string, unknown>[] }>(
     db,
     sql`
-      SELECT coalesce((SELECT json_agg(${citationJson('c')} ORDER BY c.citation_index)
-                       FROM message_citations c WHERE c.message_id = m.id), '[]'::json) AS citations
+      SELECT ${citationsOf('m')} AS citations
       FROM messages m JOIN chat_sessions s ON s.id = m.session_id
       WHERE m.id = ${messageId} AND s.user_id = ${userId}`,
     'message',
     readOnly,
   );
   if (!row) throw new NotFoundError('message');
-  return row.citations.map(hydrateCitation);
+  return row.citations.map((citation) => decodeJson(messageCitations, citation));
 }
 
 /**
@@ -53,10 +42,10 @@ export async function listMessagesCitingDocument(
   const conditions: SQL[] = [sql`c.document_id = ${documentId}`, sql`s.user_id = ${userId}`];
   if (chunkId !== undefined) conditions.push(sql`c.chunk_id = ${chunkId}`);
   if (cursor) conditions.push(sql`m.seq < ${cursor[0]}`);
-  const rows = await queryRows<{ message: Json<MessageWithCitations> & { citations: Json<MessageCitation>[] } }>(
+  const rows = await queryRows<Record<string, unknown> & { seq: string | number; citations: Record<string, unknown>[] }>(
     db,
     sql`
-      SELECT ${messageJson('m', sql`'citations', json_agg(${citationJson('c')} ORDER BY c.citation_index)`)} AS message
+      SELECT ${rowColumns(messages, 'm')}, json_agg(${rowJson(messageCitations, 'c')} ORDER BY c.citation_index) AS citations
       FROM message_citations c
       JOIN messages m ON m.id = c.message_id
       JOIN chat_sessions s ON s.id = m.session_id
@@ -67,12 +56,13 @@ export async function listMessagesCitingDocument(
     'message',
     readOnly,
   );
-  const page = rows.slice(0, limit).map(({ message }) => ({
-    ...hydrateMessage(message),
-    citations: message.citations.map(hydrateCitation),
-  }));
-  const last = rows.length > limit ? rows[limit - 1]?.message : undefined;
-  return { items: page, nextCursor: last ? encodeCursor([last.seq]) : null };
+  const page = keysetPage(rows, limit, (row) => [Number(row.seq)]);
+  return {
+    items: page.items.map((row) =>
+      Object.assign(decodeRow(messages, row), { citations: row.citations.map((citation) => decodeJson(messageCitations, citation)) }),
+    ),
+    nextCursor: page.nextCursor,
+  };
 }
 
 export interface CitedDocument {

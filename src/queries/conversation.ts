@@ -1,21 +1,11 @@
 /** The conversation view: a session, its messages in order, each with its citations and the viewer's feedback. */
 import { sql } from 'drizzle-orm';
 import { NotFoundError } from '../errors.ts';
-import type { ChatSession, MessageCitation, MessageFeedback } from '../schema/chat.ts';
-import { encodeCursor } from '../validators/cursors.ts';
+import { type ChatSession, chatSessions, messageCitations, messageFeedback, messages } from '../schema/chat.ts';
 import { type ConversationInput, conversationInput } from '../validators/messages.ts';
-import {
-  type ConversationMessage,
-  type Executor,
-  hydrateCitation,
-  hydrateFeedback,
-  hydrateSession,
-  type Json,
-  parseInput,
-  queryRows,
-  readOnly,
-} from './executor.ts';
-import { citationsOf, decodeMessageRow, feedbackJson, messageColumns, sessionJson } from './json.ts';
+import { type Executor, parseInput, queryRows, readOnly } from './executor.ts';
+import { citationsOf, rowColumns, rowJson } from './json.ts';
+import { type ConversationMessage, decodeJson, decodeRow, keysetPage } from './rows.ts';
 
 export type { ConversationMessage };
 
@@ -27,13 +17,13 @@ export interface Conversation {
   nextCursor: string | null;
 }
 
-/** One row per message, newest first; the session rides on the first row (or the only one, when there are no messages). */
+/** One row per message (its columns), newest first; the session rides on the first row (or the only one, when there are no messages). */
 type ConversationRow = Record<string, unknown> & {
-  session: Json<ChatSession> | null;
+  session: Record<string, unknown> | null;
   id: string | null;
   seq: string | number;
-  citations: Json<MessageCitation>[];
-  feedback: Json<MessageFeedback> | null;
+  citations: Record<string, unknown>[];
+  feedback: Record<string, unknown> | null;
 };
 
 /**
@@ -51,10 +41,10 @@ export async function getConversationWithCitations(db: Executor, input: Conversa
   const rows = await queryRows<ConversationRow>(
     db,
     sql`
-      SELECT CASE WHEN m.position IS NULL OR m.position = 1 THEN ${sessionJson('s')} END AS session,
-             ${messageColumns('m')},
+      SELECT CASE WHEN m.position IS NULL OR m.position = 1 THEN ${rowJson(chatSessions, 's')} END AS session,
+             ${rowColumns(messages, 'm')},
              ${citationsOf('m')} AS citations,
-             (SELECT ${feedbackJson('f')} FROM message_feedback f WHERE f.message_id = m.id AND f.user_id = ${userId}) AS feedback
+             (SELECT ${rowJson(messageFeedback, 'f')} FROM message_feedback f WHERE f.message_id = m.id AND f.user_id = ${userId}) AS feedback
       FROM chat_sessions s
       LEFT JOIN LATERAL (
         SELECT m.*, row_number() OVER (ORDER BY m.seq DESC) AS position
@@ -71,15 +61,19 @@ export async function getConversationWithCitations(db: Executor, input: Conversa
   const session = rows[0]?.session;
   if (!session) throw new NotFoundError('session');
 
-  // limit + 1 rows were read to learn whether older ones exist; the extra one is the oldest.
-  const newestFirst = rows.filter((row) => row.id !== null);
-  const more = newestFirst.length > limit;
-  const shown = (more ? newestFirst.slice(0, limit) : newestFirst).reverse();
+  const page = keysetPage(
+    rows.filter((row) => row.id !== null),
+    limit,
+    (row) => [Number(row.seq)],
+  );
   return {
-    session: hydrateSession(session),
-    messages: shown.map((row) =>
-      Object.assign(decodeMessageRow(row), { citations: row.citations.map(hydrateCitation), feedback: row.feedback ? hydrateFeedback(row.feedback) : null }),
+    session: decodeJson(chatSessions, session),
+    messages: page.items.reverse().map((row) =>
+      Object.assign(decodeRow(messages, row), {
+        citations: row.citations.map((citation) => decodeJson(messageCitations, citation)),
+        feedback: row.feedback && decodeJson(messageFeedback, row.feedback),
+      }),
     ),
-    nextCursor: more ? encodeCursor([Number(newestFirst[limit - 1]!.seq)]) : null,
+    nextCursor: page.nextCursor,
   };
 }

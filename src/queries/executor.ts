@@ -1,18 +1,17 @@
 /**
  * What every helper shares: the executor type (a database or a transaction,
- * on any of the drivers listed in `Driver`), input parsing, running raw SQL,
- * and turning the JSON rows our single-statement queries build into typed
- * objects.
+ * on any of the drivers listed in `Driver`), input parsing, and running SQL
+ * (decoding rows is rows.ts's).
  */
-import { entityKind, getTableColumns, type SQL } from 'drizzle-orm';
+import { entityKind, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTable, PgTransactionConfig } from 'drizzle-orm/pg-core';
 import type postgres from 'postgres';
 import type { z } from 'zod';
 import { UnsupportedByDriverError, ValidationError } from '../errors.ts';
 import type * as schema from '../schema/index.ts';
-import type { ChatSession, Message, MessageCitation, MessageFeedback } from '../schema/index.ts';
 import { boundedQuery, guardClient } from '../connection/postgres-js.ts';
 import { type ErrorContext, isDriverError, mapped, toLibraryError } from './errors.ts';
+import { decodeRow } from './rows.ts';
 
 /**
  * A drizzle database or transaction with our schema: `createDb()`,
@@ -167,61 +166,4 @@ export async function tableRows<TTable extends PgTable>(
   const { sql: text, params } = query.toSQL();
   const rows = await runPrepared(client, text, params, entity, context);
   return rows.map((row) => decodeRow(table, row));
-}
-
-/** A row keyed by column names, as the table's TypeScript object (drizzle's own decoders: dates, JSON). */
-export function decodeRow<TTable extends PgTable>(table: TTable, row: Record<string, unknown>): TTable['$inferSelect'] {
-  const decoded: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(getTableColumns(table))) {
-    const value = row[column.name];
-    decoded[key] = value === null || value === undefined ? (value ?? null) : column.mapFromDriverValue(value);
-  }
-  return decoded as TTable['$inferSelect'];
-}
-
-/** A message as the helpers return it (the search column stays in the database). */
-export type MessageRow = Omit<Message, 'searchVector'>;
-export type MessageWithCitations = MessageRow & { citations: MessageCitation[] };
-
-type Json<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
-
-const toDate = (value: string) => new Date(value);
-const toDateOrNull = (value: string | null) => (value === null ? null : new Date(value));
-
-export function hydrateSession(row: Json<ChatSession>): ChatSession {
-  return {
-    ...row,
-    createdAt: toDate(row.createdAt),
-    updatedAt: toDate(row.updatedAt),
-    lastMessageAt: toDateOrNull(row.lastMessageAt),
-    archivedAt: toDateOrNull(row.archivedAt),
-    lastActivityAt: toDate(row.lastActivityAt),
-  };
-}
-
-export function hydrateMessage(row: Json<MessageRow>): MessageRow {
-  return { ...row, createdAt: toDate(row.createdAt) };
-}
-
-export function hydrateCitation(row: Json<MessageCitation>): MessageCitation {
-  return { ...row, createdAt: toDate(row.createdAt) };
-}
-
-export function hydrateFeedback(row: Json<MessageFeedback>): MessageFeedback {
-  return { ...row, createdAt: toDate(row.createdAt), updatedAt: toDate(row.updatedAt) };
-}
-
-export type { Json };
-
-/** A message as the conversation and export views show it: with its citations and the viewer's feedback. */
-export type ConversationMessage = MessageRow & { citations: MessageCitation[]; feedback: MessageFeedback | null };
-
-export function hydrateConversationMessage(
-  row: Json<MessageRow> & { citations: Json<MessageCitation>[]; feedback: Json<MessageFeedback> | null },
-): ConversationMessage {
-  return {
-    ...hydrateMessage(row),
-    citations: row.citations.map(hydrateCitation),
-    feedback: row.feedback ? hydrateFeedback(row.feedback) : null,
-  };
 }

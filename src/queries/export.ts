@@ -6,36 +6,23 @@
  *   Readable.from(exportUserDataJson(db, { userId })).pipe(response)  // one JSON document, streamed
  *   const data = await exportUserData(db, { userId })                 // the same document as one object (small users)
  */
-import { eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
-import type { PgTable } from 'drizzle-orm/pg-core';
+import { eq, sql } from 'drizzle-orm';
 import { type User, type UserProfile, userProfiles, users } from '../schema/auth.ts';
 import {
   type ChatSession,
   chatSessions,
   type DeletedMessage,
   deletedMessages,
-  type MessageCitation,
+  messageCitations,
   type MessageFeedback,
   messageFeedback,
   messages,
 } from '../schema/chat.ts';
 import { type ExportUserDataInput, exportUserDataInput } from '../validators/lifecycle.ts';
-import {
-  type ConversationMessage,
-  decodeRow,
-  type Executor,
-  hydrateCitation,
-  hydrateFeedback,
-  type Json,
-  type MessageRow,
-  parseInput,
-  queryRows,
-  readOnly,
-  tableRows,
-  transaction,
-} from './executor.ts';
+import { type Executor, parseInput, queryRows, readOnly, tableRows, transaction } from './executor.ts';
 import { hasAuthModule } from './installed.ts';
-import { citationsOf, feedbackJson } from './json.ts';
+import { citationsOf, rowColumns, rowJson } from './json.ts';
+import { type ConversationMessage, decodeJson, decodeRow } from './rows.ts';
 
 /**
  * One piece of an export, in this order: the user, then each session
@@ -60,14 +47,6 @@ export interface UserExport {
   feedback: MessageFeedback[];
   /** When the user's deleted messages had been sent, and by which role: what rate limiting still counts. */
   deletedMessages: DeletedMessage[];
-}
-
-/** `alias.column, ...` for the table's columns, from its drizzle definition (constant names, never input). */
-function columnList(table: PgTable, alias: string, except: readonly string[] = []): SQL {
-  const names = Object.entries(getTableColumns(table))
-    .filter(([key]) => !except.includes(key))
-    .map(([, column]) => `${alias}."${column.name}"`);
-  return sql.raw(names.join(', '));
 }
 
 /** Rows of `table` after a keyset position, `limit` at a time, with the exact position text of each (microseconds kept). */
@@ -144,12 +123,12 @@ async function* pages<TTable extends typeof messageFeedback | typeof deletedMess
 async function* sessionMessages(db: Executor, userId: string, sessionId: string, pageSize: number): AsyncGenerator<UserExportPart> {
   for (let lastSeq: string | undefined; ; ) {
     const page = await queryRows<
-      Record<string, unknown> & { seq: string; citations: Json<MessageCitation>[]; feedback: Json<MessageFeedback> | null }
+      Record<string, unknown> & { seq: string; citations: Record<string, unknown>[]; feedback: Record<string, unknown> | null }
     >(
       db,
-      sql`SELECT ${columnList(messages, 'm', ['searchVector'])},
+      sql`SELECT ${rowColumns(messages, 'm')},
                  ${citationsOf('m')} AS citations,
-                 (SELECT ${feedbackJson('f')} FROM message_feedback f WHERE f.message_id = m.id AND f.user_id = ${userId}) AS feedback
+                 (SELECT ${rowJson(messageFeedback, 'f')} FROM message_feedback f WHERE f.message_id = m.id AND f.user_id = ${userId}) AS feedback
           FROM messages m
           WHERE m.session_id = ${sessionId} ${lastSeq === undefined ? sql`` : sql`AND m.seq > ${lastSeq}`}
           ORDER BY m.seq LIMIT ${pageSize}`,
@@ -160,14 +139,12 @@ async function* sessionMessages(db: Executor, userId: string, sessionId: string,
       yield {
         type: 'messages',
         sessionId,
-        messages: page.map((row) => {
-          const { searchVector: _, ...message } = decodeRow(messages, row);
-          return {
-            ...(message as MessageRow),
-            citations: row.citations.map(hydrateCitation),
-            feedback: row.feedback ? hydrateFeedback(row.feedback) : null,
-          };
-        }),
+        messages: page.map((row) =>
+          Object.assign(decodeRow(messages, row), {
+            citations: row.citations.map((citation) => decodeJson(messageCitations, citation)),
+            feedback: row.feedback && decodeJson(messageFeedback, row.feedback),
+          }),
+        ),
       };
     }
     if (page.length < pageSize) return;

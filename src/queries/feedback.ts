@@ -1,33 +1,41 @@
 /** Thumbs up or down on an answer, by the user who owns the conversation. */
 import { sql } from 'drizzle-orm';
 import { NotFoundError } from '../errors.ts';
-import type { MessageFeedback } from '../schema/chat.ts';
+import { type MessageFeedback, messageFeedback } from '../schema/chat.ts';
 import { type MessageRefInput, messageRefInput } from '../validators/citations.ts';
 import { type FeedbackSummaryInput, feedbackSummaryInput, type SetFeedbackInput, setFeedbackInput } from '../validators/feedback.ts';
-import { type Executor, hydrateFeedback, type Json, parseInput, queryRows, readOnly } from './executor.ts';
-import { feedbackJson } from './json.ts';
+import { type Executor, parseInput, queryRows, readOnly } from './executor.ts';
+import { recordsetOf, rowColumns } from './json.ts';
+import { decodeRow } from './rows.ts';
+
+/** What a rating writes: the columns setFeedbackInput names besides the message and the user (rating, reason, comment). */
+const ratingSet = recordsetOf(
+  messageFeedback,
+  Object.keys(setFeedbackInput.shape).filter((key) => key !== 'messageId' && key !== 'userId'),
+);
 
 /**
- * Rates a message, or changes the rating: one INSERT ... ON CONFLICT DO
+ * Rates a message, or changes the rating (a field left out is cleared): one INSERT ... ON CONFLICT DO
  * UPDATE, so concurrent calls leave exactly one row. NotFoundError if the
  * message is not in one of the user's sessions.
  */
 export async function setFeedback(db: Executor, input: SetFeedbackInput): Promise<MessageFeedback> {
-  const { messageId, userId, rating, reason, comment } = parseInput(setFeedbackInput, input);
-  const [row] = await queryRows<{ feedback: Json<MessageFeedback> }>(
+  const { messageId, userId, ...rating } = parseInput(setFeedbackInput, input);
+  const [row] = await queryRows<Record<string, unknown>>(
     db,
     sql`
-      INSERT INTO message_feedback AS f (message_id, user_id, rating, reason, comment)
-      SELECT m.id, s.user_id, ${rating}, ${reason ?? null}, ${comment ?? null}
-      FROM messages m JOIN chat_sessions s ON s.id = m.session_id
+      INSERT INTO message_feedback AS f (message_id, user_id, ${ratingSet.columns()})
+      SELECT m.id, s.user_id, ${ratingSet.columns('r')}
+      FROM messages m JOIN chat_sessions s ON s.id = m.session_id,
+           jsonb_to_record(${JSON.stringify(ratingSet.record(rating))}::jsonb) AS r(${ratingSet.definition})
       WHERE m.id = ${messageId} AND s.user_id = ${userId}
       ON CONFLICT (message_id, user_id) DO UPDATE
-      SET rating = excluded.rating, reason = excluded.reason, comment = excluded.comment, updated_at = now()
-      RETURNING ${feedbackJson('f')} AS feedback`,
+      SET (${ratingSet.columns()}, updated_at) = (${ratingSet.columns('excluded')}, now())
+      RETURNING ${rowColumns(messageFeedback, 'f')}`,
     'message',
   );
   if (!row) throw new NotFoundError('message');
-  return hydrateFeedback(row.feedback);
+  return decodeRow(messageFeedback, row);
 }
 
 /** Removes the user's rating of a message; false if there was none. NotFoundError if the message is not the user's. */

@@ -1,65 +1,91 @@
 /**
- * The shapes the helpers return, derived from the drizzle tables so a new
- * column appears in every one: JSON built inside Postgres, so a helper
- * returns nested results (messages with their citations and feedback) in
- * one round trip, keyed by the camelCase names of the drizzle columns
- * (timestamps come as ISO 8601 text with microseconds and are turned into
- * Dates by executor.ts); and plain message rows, decoded column by column.
+ * SQL for the shapes the helpers return, built from the drizzle tables
+ * (rows.ts says which columns a table returns): a row's columns, or its
+ * JSON, so a helper returns nested results (messages with their citations
+ * and feedback) in one round trip. rows.ts decodes both (decodeRow,
+ * decodeJson) with the same columns' decoders, so a new column appears in every one.
  */
-import { getTableColumns, type SQL, sql } from 'drizzle-orm';
-import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { getTableColumns, SQL, type SQLChunk, sql, StringChunk } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
 import { ValidationError } from '../errors.ts';
-import { chatSessions, messageCitations, messageFeedback, messages } from '../schema/chat.ts';
-import { limits } from '../validators/common.ts';
-import type { MessageRow } from './executor.ts';
+import { messageCitations } from '../schema/chat.ts';
+import { defaultLimits as limits } from '../validators/common.ts';
+import { returnedColumns } from './rows.ts';
 
-/** Columns the helpers never return: the search vector stays in the database. */
-const hidden = new Map<PgTable, readonly string[]>([[messages, ['searchVector']]]);
+/** SQL made once per table, alias and kind: the fragments are constants, and building them on every call cost addMessage 10 µs. */
+const made = new WeakMap<PgTable, Map<string, SQL>>();
+function once(table: PgTable, key: string, make: () => SQL): SQL {
+  let forTable = made.get(table);
+  if (!forTable) made.set(table, (forTable = new Map()));
+  let fragment = forTable.get(key);
+  if (!fragment) forTable.set(key, (fragment = make()));
+  return fragment;
+}
 
-/** A table's returned columns as `[key, column]`, in declaration order. */
-function columnsOf(table: PgTable): [string, PgColumn][] {
-  return Object.entries(getTableColumns(table)).filter(([key]) => !hidden.get(table)?.includes(key));
+/** `a."id", a."session_id", ...`: the table's returned columns under their own names. `alias` is always one of our constants, never input. */
+export function rowColumns(table: PgTable, alias: string): SQL {
+  return once(table, `columns ${alias}`, () => sql.raw(returnedColumns(table).map(({ name }) => `${alias}."${name}"`).join(', ')));
+}
+
+/** `json_build_object('sessionId', a."session_id", ...)` over the table's returned columns, keyed by property names (timestamps become ISO 8601 text; decodeJson reads it). */
+export function rowJson(table: PgTable, alias: string): SQL {
+  return once(table, `json ${alias}`, () => sql`json_build_object(${sql.raw(returnedColumns(table).map(({ key, name }) => `'${key}', ${alias}."${name}"`).join(', '))})`);
 }
 
 /**
- * `json_build_object('id', m.id, ...)` over a table's columns, plus `extra`
- * pairs when given. `alias` is always one of our own constants, never input.
+ * Rows written from one JSON parameter (`jsonb_to_recordset`, so any number
+ * of rows is a handful of bind parameters): the columns of `table` whose
+ * keys are in `keys` (an input schema's keys), so a column added to the
+ * table and to the input is written with no other edit. Every name comes
+ * from the drizzle table, never from input.
  */
-const rowJson =
-  (table: PgTable) =>
-  (alias: string, extra?: SQL): SQL => {
-    const pairs = sql.raw(columnsOf(table).map(([key, column]) => `'${key}', ${alias}.${column.name}`).join(', '));
-    return extra ? sql`json_build_object(${pairs}, ${extra})` : sql`json_build_object(${pairs})`;
+export function recordsetOf(table: PgTable, keys: readonly string[]) {
+  const columns = Object.entries(getTableColumns(table))
+    .filter(([key]) => keys.includes(key))
+    .map(([key, column]) => ({ key, name: column.name, type: column.getSQLType(), column, cast: new StringChunk(`::${column.getSQLType()}`) }));
+  const comma = new StringChunk(', ');
+  const lists = new Map<string, SQL>();
+  const list = (alias: string | undefined, except: readonly string[]) => {
+    const key = `${alias ?? ''} ${except.join(',')}`;
+    let fragment = lists.get(key);
+    if (!fragment) {
+      fragment = sql.raw(columns.filter(({ key }) => !except.includes(key)).map(({ name }) => (alias ? `${alias}."${name}"` : `"${name}"`)).join(', '));
+      lists.set(key, fragment);
+    }
+    return fragment;
   };
-
-export const sessionJson = rowJson(chatSessions);
-export const messageJson = rowJson(messages);
-export const citationJson = rowJson(messageCitations);
-export const feedbackJson = rowJson(messageFeedback);
-
-const messageColumnList = columnsOf(messages);
-
-/** `m.id, m.session_id, ...`: a message's returned columns under their own names, for rows read with decodeMessageRow. */
-export const messageColumns = (alias: string): SQL => sql.raw(messageColumnList.map(([, column]) => `${alias}.${column.name}`).join(', '));
-
-/**
- * A row holding messageColumns as a message, each value through its column's
- * own decoder (dates, JSON, bigint). Built in one pass over a list made once:
- * half the cost of decodeRow and a copy without the search column (measured,
- * 200 rows: 0.25 ms against 0.53 ms).
- */
-export function decodeMessageRow(row: Record<string, unknown>): MessageRow {
-  const message: Record<string, unknown> = {};
-  for (const [key, column] of messageColumnList) {
-    const value = row[column.name];
-    message[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
-  }
-  return message as MessageRow;
+  return {
+    /** `"document_id", ...` (or `c."document_id", ...` with an alias), leaving out the keys in `except`. */
+    columns: (alias?: string, except: readonly string[] = []) => list(alias, except),
+    /** `"document_id" text, ...`: the recordset's column definition list. */
+    definition: sql.raw(columns.map(({ name, type }) => `"${name}" ${type}`).join(', ')),
+    /**
+     * One row's values as bound parameters, each encoded by its column (mapToDriverValue) and cast
+     * to its type: `$1::text, $2::jsonb, ...`, in `columns()` order (for one row, cheaper than a JSON record).
+     */
+    values(value: Record<string, unknown>): SQL {
+      // One flat list of chunks, the encoded values as plain values (as an sql`` template holds them): a
+      // Param object or a nested sql`` per value made drizzle's rendering 8 µs slower per addMessage.
+      const chunks: unknown[] = [];
+      columns.forEach(({ key, column, cast }, index) => {
+        const item = value[key];
+        if (index > 0) chunks.push(comma);
+        chunks.push(item === undefined || item === null ? null : column.mapToDriverValue(item), cast);
+      });
+      return new SQL(chunks as SQLChunk[]);
+    },
+    /** One input object as a record keyed by column names, missing values null (JSON.stringify writes Dates as ISO text). */
+    record(value: Record<string, unknown>): Record<string, unknown> {
+      const record: Record<string, unknown> = {};
+      for (const { key, name } of columns) record[name] = value[key] ?? null;
+      return record;
+    },
+  };
 }
 
 /** A message's citations, in citation_index order, as a JSON array (the unique index serves it). */
 export const citationsOf = (messageAlias: string): SQL =>
-  sql`coalesce((SELECT json_agg(${citationJson('c')} ORDER BY c.citation_index) FROM message_citations c WHERE c.message_id = ${sql.raw(messageAlias)}.id), '[]'::json)`;
+  sql`coalesce((SELECT json_agg(${rowJson(messageCitations, 'c')} ORDER BY c.citation_index) FROM message_citations c WHERE c.message_id = ${sql.raw(messageAlias)}.id), '[]'::json)`;
 
 /**
  * The seed's merge, `(metadata || patch)` where a null value removes its

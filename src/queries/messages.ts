@@ -5,9 +5,8 @@
  */
 import { sql } from 'drizzle-orm';
 import { NotFoundError } from '../errors.ts';
-import { searchConfig } from '../schema/chat.ts';
-import type { CitationInput } from '../validators/citations.ts';
-import { type MessageRefInput, messageRefInput } from '../validators/citations.ts';
+import { type ChatSession, messageCitations, messages, searchConfig } from '../schema/chat.ts';
+import { citationInput, type MessageRefInput, messageRefInput } from '../validators/citations.ts';
 import {
   type AddMessageInput,
   type AddMessagesInput,
@@ -19,48 +18,31 @@ import {
   deleteMessagesAfterInput,
   type MergeMessageMetadataInput,
   mergeMessageMetadataInput,
+  newMessageInput,
   type SearchMessagesInput,
   searchMessagesInput,
 } from '../validators/messages.ts';
-import {
-  type Executor,
-  hydrateCitation,
-  hydrateMessage,
-  type Json,
-  type MessageRow,
-  type MessageWithCitations,
-  parseInput,
-  queryRows,
-  readOnly,
-  transaction,
-} from './executor.ts';
-import { boundedMerge, citationJson, citationsOf, messageJson, tooBigAfterMerge } from './json.ts';
+import { type Executor, parseInput, queryRows, readOnly, transaction } from './executor.ts';
+import { boundedMerge, citationsOf, recordsetOf, rowColumns, rowJson, tooBigAfterMerge } from './json.ts';
+import { decodeJson, decodeRow, type MessageRow, type MessageWithCitations } from './rows.ts';
 import { raced, untilNotRaced } from './optimistic.ts';
 
 const config = sql.raw(`'${searchConfig}'::regconfig`);
 
-type CitationRecord = Omit<CitationInput, 'citationIndex'> & { citationIndex: number };
+/**
+ * What addMessage and addMessages write: the columns their inputs name
+ * (newMessageInput's and citationInput's keys), so a column added to a
+ * table and to its input schema is stored with no other edit.
+ */
+const messageSet = recordsetOf(messages, Object.keys(newMessageInput.shape));
+const importedSet = recordsetOf(messages, ['id', ...Object.keys(newMessageInput.shape), 'createdAt']);
+const citationSet = recordsetOf(messageCitations, Object.keys(citationInput.shape));
+const importedCitationSet = recordsetOf(messageCitations, ['messageId', ...Object.keys(citationInput.shape)]);
 
-/** Citations as the JSON that jsonb_to_recordset reads (snake_case keys, nulls explicit). */
-function citationRecords(citations: readonly CitationRecord[], messageId?: string) {
-  return citations.map((c) => ({
-    ...(messageId ? { message_id: messageId } : {}),
-    document_id: c.documentId,
-    chunk_id: c.chunkId ?? null,
-    score: c.score ?? null,
-    citation_index: c.citationIndex,
-    title: c.title ?? null,
-    url: c.url ?? null,
-    snippet: c.snippet ?? null,
-  }));
-}
-
-const citationColumns = sql.raw(
-  'document_id text, chunk_id text, score float8, citation_index int, title text, url text, snippet text',
-);
-
-function toMessageWithCitations(row: Json<MessageRow> & { citations: Json<MessageWithCitations['citations'][number]>[] }) {
-  return { ...hydrateMessage(row), citations: row.citations.map(hydrateCitation) };
+/** A row of a message's columns and its `citations` JSON, as the helpers return it. */
+type MessageWithCitationsRow = Record<string, unknown> & { citations: Record<string, unknown>[] };
+function toMessageWithCitations(row: MessageWithCitationsRow): MessageWithCitations {
+  return Object.assign(decodeRow(messages, row), { citations: row.citations.map((citation) => decodeJson(messageCitations, citation)) });
 }
 
 /**
@@ -70,19 +52,19 @@ function toMessageWithCitations(row: Json<MessageRow> & { citations: Json<Messag
  */
 export async function addMessage(db: Executor, input: AddMessageInput): Promise<MessageWithCitations> {
   const m = parseInput(addMessageInput, input);
-  const [row] = await queryRows<{ message: Parameters<typeof toMessageWithCitations>[0] }>(
+  const [row] = await queryRows<MessageWithCitationsRow>(
     db,
     sql`
       WITH message AS (
-        INSERT INTO messages (session_id, role, content, selected_text, metadata)
-        SELECT s.id, ${m.role}, ${m.content}, ${m.selectedText ?? null}, ${JSON.stringify(m.metadata ?? {})}::jsonb
+        INSERT INTO messages (session_id, ${messageSet.columns()})
+        SELECT s.id, ${messageSet.values({ ...m, metadata: m.metadata ?? {} })}
         FROM chat_sessions s
         WHERE s.id = ${m.sessionId} AND s.user_id = ${m.userId}
         RETURNING *
       ), citation AS (
-        INSERT INTO message_citations (message_id, document_id, chunk_id, score, citation_index, title, url, snippet)
-        SELECT message.id, c.document_id, c.chunk_id, c.score, c.citation_index, c.title, c.url, c.snippet
-        FROM message, jsonb_to_recordset(${JSON.stringify(citationRecords(m.citations))}::jsonb) AS c(${citationColumns})
+        INSERT INTO message_citations (message_id, ${citationSet.columns()})
+        SELECT message.id, ${citationSet.columns('c')}
+        FROM message, jsonb_to_recordset(${JSON.stringify(m.citations.map(citationSet.record))}::jsonb) AS c(${citationSet.definition})
         RETURNING *
       ), touched AS (
         UPDATE chat_sessions s
@@ -90,12 +72,13 @@ export async function addMessage(db: Executor, input: AddMessageInput): Promise<
         FROM message
         WHERE s.id = message.session_id
       )
-      SELECT ${messageJson('message', sql`'citations', (SELECT coalesce(json_agg(${citationJson('citation')} ORDER BY citation.citation_index), '[]'::json) FROM citation)`)} AS message
+      SELECT ${rowColumns(messages, 'message')},
+             (SELECT coalesce(json_agg(${rowJson(messageCitations, 'citation')} ORDER BY citation.citation_index), '[]'::json) FROM citation) AS citations
       FROM message`,
     'session',
   );
   if (!row) throw new NotFoundError('session');
-  return toMessageWithCitations(row.message);
+  return toMessageWithCitations(row);
 }
 
 /** Messages per statement in addMessages: each chunk is a handful of parameters, whatever its size. */
@@ -114,35 +97,27 @@ export async function addMessages(db: Executor, input: AddMessagesInput): Promis
   for (let start = 0; start < rows.length; start += addMessagesChunkSize) chunks.push(rows.slice(start, start + addMessagesChunkSize));
 
   const insertChunk = async (tx: Executor, chunk: typeof rows, after: string | null) => {
-    const messageRecords = chunk.map((message) => ({
-      id: message.id,
-      role: message.role,
-      content: message.content,
-      selected_text: message.selectedText ?? null,
-      metadata: message.metadata ?? {},
-      created_at: message.createdAt?.toISOString() ?? null,
-    }));
-    const citationRows = chunk.flatMap((message) => citationRecords(message.citations, message.id));
+    const messageRecords = chunk.map((message) => importedSet.record({ ...message, metadata: message.metadata ?? {} }));
+    const citationRows = chunk.flatMap((message) => message.citations.map((citation) => importedCitationSet.record({ ...citation, messageId: message.id })));
     const [result] = await queryRows<{ owned: boolean; last: string | null }>(
       tx,
       sql`
         WITH owner AS (
           SELECT id FROM chat_sessions WHERE id = ${sessionId} AND user_id = ${userId}
         ), input AS (
-          SELECT * FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(messageRecords)}::jsonb)
-              AS (id uuid, role text, content text, selected_text text, metadata jsonb, created_at timestamptz))
-            WITH ORDINALITY AS m(id, role, content, selected_text, metadata, created_at, ord)
+          SELECT * FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(messageRecords)}::jsonb) AS (${importedSet.definition}))
+            WITH ORDINALITY AS m(${importedSet.columns()}, ord)
         ), inserted AS (
-          INSERT INTO messages (id, session_id, role, content, selected_text, metadata, created_at)
-          SELECT m.id, owner.id, m.role, m.content, m.selected_text, m.metadata,
+          INSERT INTO messages (session_id, ${importedSet.columns(undefined, ['createdAt'])}, created_at)
+          SELECT owner.id, ${importedSet.columns('m', ['createdAt'])},
                  coalesce(m.created_at, greatest(clock_timestamp(), ${after}::timestamptz) + m.ord * interval '1 microsecond')
           FROM owner, input m
           ORDER BY m.ord
           RETURNING created_at
         ), citation AS (
-          INSERT INTO message_citations (message_id, document_id, chunk_id, score, citation_index, title, url, snippet)
-          SELECT c.message_id, c.document_id, c.chunk_id, c.score, c.citation_index, c.title, c.url, c.snippet
-          FROM jsonb_to_recordset(${JSON.stringify(citationRows)}::jsonb) AS c(message_id uuid, ${citationColumns})
+          INSERT INTO message_citations (${importedCitationSet.columns()})
+          SELECT ${importedCitationSet.columns('c')}
+          FROM jsonb_to_recordset(${JSON.stringify(citationRows)}::jsonb) AS c(${importedCitationSet.definition})
           WHERE EXISTS (SELECT 1 FROM owner)
         ), touched AS (
           UPDATE chat_sessions s
@@ -170,17 +145,17 @@ export async function addMessages(db: Executor, input: AddMessagesInput): Promis
 /** NotFoundError if the message does not exist or is in another user's session. */
 export async function getMessage(db: Executor, input: MessageRefInput): Promise<MessageWithCitations> {
   const { messageId, userId } = parseInput(messageRefInput, input);
-  const [row] = await queryRows<{ message: Parameters<typeof toMessageWithCitations>[0] }>(
+  const [row] = await queryRows<MessageWithCitationsRow>(
     db,
     sql`
-      SELECT ${messageJson('m', sql`'citations', ${citationsOf('m')}`)} AS message
+      SELECT ${rowColumns(messages, 'm')}, ${citationsOf('m')} AS citations
       FROM messages m JOIN chat_sessions s ON s.id = m.session_id
       WHERE m.id = ${messageId} AND s.user_id = ${userId}`,
     'message',
     readOnly,
   );
   if (!row) throw new NotFoundError('message');
-  return toMessageWithCitations(row.message);
+  return toMessageWithCitations(row);
 }
 
 /**
@@ -193,20 +168,21 @@ export async function mergeMessageMetadata(db: Executor, input: MergeMessageMeta
   const merge = boundedMerge(metadata);
   const owned = sql`m.id = ${messageId} AND s.id = m.session_id AND s.user_id = ${userId}`;
   return untilNotRaced('mergeMessageMetadata', async () => {
-    const [row] = await queryRows<{ message: Json<MessageRow> | null; fits: boolean | null }>(
+    const [row] = await queryRows<Record<string, unknown> & { id: string | null; fits: boolean | null }>(
       db,
       sql`
         WITH updated AS (
           UPDATE messages m SET metadata = ${merge.result(sql`m.metadata`)}
           FROM chat_sessions s, ${merge.patch}
           WHERE ${owned} AND ${merge.fits(sql`m.metadata`)}
-          RETURNING ${messageJson('m')} AS message
+          RETURNING m.*
         )
-        SELECT (SELECT message FROM updated) AS message,
-               (SELECT ${merge.fits(sql`m.metadata`)} FROM messages m, chat_sessions s, ${merge.patch} WHERE ${owned}) AS fits`,
+        SELECT ${rowColumns(messages, 'updated')}, seen.fits
+        FROM (SELECT (SELECT ${merge.fits(sql`m.metadata`)} FROM messages m, chat_sessions s, ${merge.patch} WHERE ${owned}) AS fits) seen
+        LEFT JOIN updated ON true`,
       'message',
     );
-    if (row?.message) return hydrateMessage(row.message);
+    if (row?.id) return decodeRow(messages, row);
     if (row?.fits === null || row?.fits === undefined) throw new NotFoundError('message');
     if (!row.fits) throw tooBigAfterMerge();
     return raced; // it fitted in this statement's snapshot, yet the row it met had changed: deleted, or grown by another merge
@@ -293,12 +269,13 @@ export async function countUserMessagesSince(db: Executor, input: CountUserMessa
   return row!.count;
 }
 
+/** A projection, not a row: the message's place and a snippet (getMessage reads the whole message). Types from the tables. */
 export interface SearchHit {
-  messageId: string;
-  sessionId: string;
-  sessionTitle: string | null;
+  messageId: MessageRow['id'];
+  sessionId: MessageRow['sessionId'];
+  sessionTitle: ChatSession['title'];
   role: MessageRow['role'];
-  createdAt: Date;
+  createdAt: MessageRow['createdAt'];
   rank: number;
   /** Fragments of the content around the matches, matched words wrapped in the `highlight` markers. */
   snippet: string;
@@ -318,11 +295,11 @@ export async function searchMessages(db: Executor, input: SearchMessagesInput): 
   // the subquery from being flattened), then match. A prepared statement soon runs a generic plan, which
   // cannot see the words; without the fence that plan scans the full-text index over every user's
   // messages (measured: 117 ms against 1.4 ms) and grows with the table.
-  const rows = await queryRows<Json<SearchHit>>(
+  const rows = await queryRows<Omit<SearchHit, 'createdAt'> & { createdAt: unknown }>(
     db,
     sql`
       SELECT m.id AS "messageId", m.session_id AS "sessionId", s.title AS "sessionTitle", m.role,
-             to_json(m.created_at) #>> '{}' AS "createdAt", ts_rank(m.search_vector, q) AS rank,
+             m.created_at AS "createdAt", ts_rank(m.search_vector, q) AS rank,
              ts_headline(${config}, m.content, q, ${options}) AS snippet
       FROM plainto_tsquery(${config}, ${query}) AS q,
            chat_sessions s
@@ -333,5 +310,5 @@ export async function searchMessages(db: Executor, input: SearchMessagesInput): 
     'message',
     readOnly,
   );
-  return rows.map((row) => ({ ...row, createdAt: new Date(row.createdAt), rank: Number(row.rank) }));
+  return rows.map((row) => ({ ...row, createdAt: messages.createdAt.mapFromDriverValue(row.createdAt as string) as MessageRow['createdAt'], rank: Number(row.rank) }));
 }

@@ -1,7 +1,7 @@
 /** Onboarding profiles and what a prompt needs from them. Each helper is one round trip. */
 import { eq, sql } from 'drizzle-orm';
 import { NotFoundError } from '../errors.ts';
-import { type ExperienceLevel, type UserProfile, userProfiles } from '../schema/auth.ts';
+import { type User, type UserProfile, userProfiles } from '../schema/auth.ts';
 import { type UpsertProfileInput, upsertProfileInput } from '../validators/profiles.ts';
 import { type UserIdInput, userIdInput } from '../validators/users.ts';
 import { type Executor, parseInput, queryRows, readOnly, tableRows } from './executor.ts';
@@ -39,16 +39,10 @@ export async function getProfile(db: Executor, input: UserIdInput): Promise<User
   return profile;
 }
 
-/** What a system prompt needs to personalise an answer. */
-export interface PersonalizationContext {
-  userId: string;
-  displayName: string | null;
-  softwareBackground: string | null;
-  hardwareBackground: string | null;
-  experienceLevel: ExperienceLevel | null;
-  preferredLanguage: string | null;
-  onboardingCompleted: boolean;
-}
+/** What a system prompt needs to personalise an answer: a projection of the user and profile, typed from the tables (nulls before onboarding). */
+export type PersonalizationContext = { userId: User['id']; displayName: User['displayName'] } & {
+  [K in 'softwareBackground' | 'hardwareBackground' | 'experienceLevel' | 'preferredLanguage']: UserProfile[K] | null;
+} & { onboardingCompleted: boolean };
 
 /** The user's background, level and language (nulls before onboarding). NotFoundError if there is no such user. */
 export async function getPersonalizationContext(db: Executor, input: UserIdInput): Promise<PersonalizationContext> {

@@ -18,16 +18,12 @@ import {
   type SessionRefInput,
   sessionRefInput,
 } from '../validators/sessions.ts';
-import { encodeCursor } from '../validators/cursors.ts';
-import { decodeRow, type Executor, parseInput, queryRows, readOnly, tableRows } from './executor.ts';
+import { type Executor, parseInput, queryRows, readOnly, tableRows } from './executor.ts';
 import { boundedMerge, tooBigAfterMerge } from './json.ts';
 import { raced, untilNotRaced } from './optimistic.ts';
+import { decodeRow, keysetPage, type Page } from './rows.ts';
 
-export interface Page<T> {
-  items: T[];
-  /** Pass as `cursor` for the next page; null on the last one. */
-  nextCursor: string | null;
-}
+export type { Page };
 
 export async function createSession(db: Executor, input: CreateSessionInput): Promise<ChatSession> {
   const values = parseInput(createSessionInput, input);
@@ -70,12 +66,8 @@ export async function listSessions(db: Executor, input: ListSessionsInput): Prom
       LIMIT ${limit + 1}`,
     'session',
   );
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return {
-    items: page.map((row) => decodeRow(chatSessions, row)),
-    nextCursor: rows.length > limit && last ? encodeCursor([last.key_at, last.id as string]) : null,
-  };
+  const page = keysetPage(rows, limit, (row) => [row.key_at, row.id as string]);
+  return { items: page.items.map((row) => decodeRow(chatSessions, row)), nextCursor: page.nextCursor };
 }
 
 async function updateOwned(db: Executor, sessionId: string, userId: string, set: PgUpdateSetSource<typeof chatSessions>) {

@@ -6,37 +6,65 @@
  */
 import { z } from 'zod';
 
-/** Upper bounds on input sizes, in UTF-16 code units (JavaScript string length). Change them with `setLimits`. */
-export const limits = {
+/** Upper bounds on input sizes, in UTF-16 code units (JavaScript string length). */
+export interface Limits {
+  email: number;
+  shortText: number;
+  title: number;
+  url: number;
+  /** Message content; Postgres caps a tsvector at 1 MB, which the default keeps well below. */
+  content: number;
+  selectedText: number;
+  snippet: number;
+  profileText: number;
+  comment: number;
+  /** Citations on one message. */
+  citations: number;
+  /** Nesting depth of metadata objects. */
+  jsonDepth: number;
+  /** Size of a metadata object, as JSON text. */
+  jsonBytes: number;
+  /** Rows in one page of a list. */
+  page: number;
+}
+
+/** The limits the module-level validators and the helpers apply. Frozen: other limits are `createValidators({ limits })`. */
+export const defaultLimits: Readonly<Limits> = Object.freeze({
   email: 320,
   shortText: 200,
   title: 500,
   url: 2_048,
-  /** Message content; Postgres caps a tsvector at 1 MB, which this keeps well below. */
   content: 100_000,
   selectedText: 20_000,
   snippet: 10_000,
   profileText: 2_000,
   comment: 5_000,
-  /** Citations on one message. */
   citations: 100,
-  /** Nesting depth of metadata objects. */
   jsonDepth: 32,
-  /** Size of a metadata object, as JSON text. */
   jsonBytes: 64 * 1024,
-  /** Rows in one page of a list. */
   page: 500,
-};
-export type Limits = typeof limits;
+});
 
-/** Raises or lowers the input limits for this process (for example `setLimits({ content: 400_000 })`). */
-export function setLimits(changes: Partial<Limits>): void {
+/** @deprecated The same object as `defaultLimits`. */
+export const limits = defaultLimits;
+
+/** The defaults with `changes` applied; TypeError for an unknown limit or one that is not a positive whole number. */
+export function resolveLimits(changes: Partial<Limits> = {}): Readonly<Limits> {
   for (const [key, value] of Object.entries(changes)) {
-    if (!(key in limits) || !Number.isInteger(value) || (value as number) < 1) {
-      throw new TypeError(`setLimits: ${key} must be a known limit and a positive whole number`);
+    if (!(key in defaultLimits) || !Number.isInteger(value) || (value as number) < 1) {
+      throw new TypeError(`limits: ${key} must be a known limit and a positive whole number`);
     }
-    limits[key as keyof Limits] = value as number;
   }
+  return Object.freeze({ ...defaultLimits, ...changes });
+}
+
+/**
+ * @deprecated Removed: limits were global mutable state that some fields
+ * read and others did not. Build validators with other limits with
+ * `createValidators({ limits })`; the helpers validate with `defaultLimits`.
+ */
+export function setLimits(_changes: Partial<Limits>): never {
+  throw new TypeError('setLimits was removed: use createValidators({ limits }) (rag-chat-db/validators) to validate with other limits; see the README, "Validators"');
 }
 
 export function isStorableText(value: string): boolean {
@@ -50,15 +78,15 @@ export function storableText<T extends z.ZodType<string>>(schema: T): T {
   return schema.refine(isStorableText, storableMessage) as T;
 }
 
-/** A string of at most `limits[key]` characters, read when parsing so `setLimits` applies. */
-export function boundedText(key: keyof Limits, options: { min?: number } = {}) {
+/** A string of at most `maximum` characters (one of the limits), storable; `min` for a non-empty one. */
+export function boundedText(maximum: number, options: { min?: number } = {}) {
   return storableText(
     z.string().superRefine((value, ctx) => {
       if (options.min !== undefined && value.length < options.min) {
         ctx.addIssue({ code: 'too_small', origin: 'string', minimum: options.min, inclusive: true, input: value, message: 'must not be empty' });
       }
-      if (value.length > limits[key]) {
-        ctx.addIssue({ code: 'too_big', origin: 'string', maximum: limits[key], inclusive: true, input: value, message: `must be at most ${limits[key]} characters` });
+      if (value.length > maximum) {
+        ctx.addIssue({ code: 'too_big', origin: 'string', maximum, inclusive: true, input: value, message: `must be at most ${maximum} characters` });
       }
     }),
   );
@@ -71,7 +99,7 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
  * the value with an explicit stack, so a value nested 10,000 deep is refused
  * at the depth limit instead of overflowing the call stack.
  */
-export function jsonObjectProblem(value: unknown): string | undefined {
+export function jsonObjectProblem(value: unknown, limits: Pick<Limits, 'jsonDepth' | 'jsonBytes'> = defaultLimits): string | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'must be a JSON object';
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length > 0) {
@@ -123,12 +151,19 @@ function utf8LengthOver(text: string, max: number): boolean {
 }
 
 /** A JSON object (never an array or a scalar), as the `metadata` and `extras` columns hold, of bounded depth and size. */
-export const jsonObjectSchema = z
-  .custom<{ [key: string]: JsonValue }>((value) => jsonObjectProblem(value) === undefined, {
-    error: (issue) => jsonObjectProblem(issue.input) ?? 'must be a JSON object',
-  })
-  // A plain-object copy of exactly what will be stored (null-prototype objects included).
-  .transform((value) => JSON.parse(JSON.stringify(value)) as { [key: string]: JsonValue });
+export function jsonObjectSchemaOf(limits: Pick<Limits, 'jsonDepth' | 'jsonBytes'>) {
+  return (
+    z
+      .custom<{ [key: string]: JsonValue }>((value) => jsonObjectProblem(value, limits) === undefined, {
+        error: (issue) => jsonObjectProblem(issue.input, limits) ?? 'must be a JSON object',
+      })
+      // A plain-object copy of exactly what will be stored (null-prototype objects included).
+      .transform((value) => JSON.parse(JSON.stringify(value)) as { [key: string]: JsonValue })
+  );
+}
+
+/** A JSON object within the default limits. */
+export const jsonObjectSchema = jsonObjectSchemaOf(defaultLimits);
 
 /** A metadata patch: like a JSON object, where a `null` value removes the key. */
 export const jsonPatchSchema = jsonObjectSchema;
@@ -137,14 +172,12 @@ export const jsonPatchSchema = jsonObjectSchema;
 export const idSchema = z.guid({ message: 'must be a uuid' });
 
 /** Rows per page: 1 to `limits.page`. */
-export const pageSizeSchema = z
-  .number()
-  .int()
-  .min(1)
-  .superRefine((value, ctx) => {
-    if (value > limits.page) ctx.addIssue({ code: 'too_big', origin: 'number', maximum: limits.page, inclusive: true, input: value, message: `must be at most ${limits.page}` });
-  });
+export function pageSizeSchemaOf(limits: Pick<Limits, 'page'>) {
+  return z.number().int().min(1).max(limits.page, { message: `must be at most ${limits.page}` });
+}
 
+/** Rows per page, 1 to the default limit. */
+export const pageSizeSchema = pageSizeSchemaOf(defaultLimits);
 
 /**
  * The moments a timestamp column takes from JavaScript: years 1 to 9999.

@@ -6,3 +6,4 @@ export * from './messages.ts';
 export * from './citations.ts';
 export * from './feedback.ts';
 export * from './lifecycle.ts';
+export * from './create.ts';

@@ -1,17 +1,23 @@
 import { z } from 'zod';
-import { idSchema, instantSchema, pageSizeSchema } from './common.ts';
+import { defaultLimits, idSchema, instantSchema, type Limits, pageSizeSchemaOf } from './common.ts';
 
-export const purgeSessionsInput = z.strictObject({
-  /** Sessions whose latest activity is older than this are deleted, with everything in them. */
-  olderThan: instantSchema,
-  /** Sessions per batch: each batch is its own short transaction (500). */
-  batchSize: z.number().int().min(1).max(10_000).default(500),
-});
+/** The lifecycle validators under `limits` (createValidators composes these; the exports below use the defaults). */
+export function lifecycleValidators(limits: Readonly<Limits>) {
+  return {
+    purgeSessionsInput: z.strictObject({
+      /** Sessions whose latest activity is older than this are deleted, with everything in them. */
+      olderThan: instantSchema,
+      /** Sessions per batch: each batch is its own short transaction (500). */
+      batchSize: z.number().int().min(1).max(10_000).default(500),
+    }),
+    exportUserDataInput: z.strictObject({
+      userId: idSchema,
+      /** Messages (and sessions, and ratings) read per round trip: what the export holds in memory at once (100). */
+      pageSize: pageSizeSchemaOf(limits).default(100),
+    }),
+  };
+}
+
+export const { purgeSessionsInput, exportUserDataInput } = lifecycleValidators(defaultLimits);
 export type PurgeSessionsInput = z.input<typeof purgeSessionsInput>;
-
-export const exportUserDataInput = z.strictObject({
-  userId: idSchema,
-  /** Messages (and sessions, and ratings) read per round trip: what the export holds in memory at once (100). */
-  pageSize: pageSizeSchema.default(100),
-});
 export type ExportUserDataInput = z.input<typeof exportUserDataInput>;

@@ -1,42 +1,51 @@
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod';
 import { z } from 'zod';
 import { chatSessions } from '../schema/chat.ts';
-import { boundedText, idSchema, jsonObjectSchema, jsonPatchSchema, pageSizeSchema } from './common.ts';
+import { boundedText, defaultLimits, idSchema, jsonObjectSchemaOf, type Limits, pageSizeSchemaOf } from './common.ts';
 import { sessionCursor } from './cursors.ts';
 
-const refinements = {
-  title: () => boundedText('title'),
-  metadata: () => jsonObjectSchema,
-};
+/** The session validators under `limits` (createValidators composes these; the exports below use the defaults). */
+export function sessionValidators(limits: Readonly<Limits>) {
+  const jsonObject = jsonObjectSchemaOf(limits);
+  const refinements = {
+    title: () => boundedText(limits.title),
+    metadata: () => jsonObject,
+  };
+  const insertSessionSchema = createInsertSchema(chatSessions, refinements);
+  /** A session, as seen by the user acting. */
+  const sessionRefInput = z.strictObject({ sessionId: idSchema, userId: idSchema });
+  return {
+    insertSessionSchema,
+    updateSessionSchema: createUpdateSchema(chatSessions, refinements),
+    selectSessionSchema: createSelectSchema(chatSessions),
+    createSessionInput: insertSessionSchema.pick({ title: true, metadata: true }).partial().extend({ userId: idSchema }).strict(),
+    sessionRefInput,
+    listSessionsInput: z.strictObject({
+      userId: idSchema,
+      limit: pageSizeSchemaOf(limits).default(20),
+      /** `nextCursor` of the previous page. */
+      cursor: sessionCursor.optional(),
+      /** List archived sessions (most recently archived first) instead of open ones. */
+      archived: z.boolean().default(false),
+    }),
+    renameSessionInput: sessionRefInput.extend({ title: boundedText(limits.title).nullable() }),
+    /** Merged into the stored object with `||`; a key whose value is `null` is removed. */
+    mergeSessionMetadataInput: sessionRefInput.extend({ metadata: jsonObject }),
+  };
+}
 
-export const insertSessionSchema = createInsertSchema(chatSessions, refinements);
-export const updateSessionSchema = createUpdateSchema(chatSessions, refinements);
-export const selectSessionSchema = createSelectSchema(chatSessions);
-
-export const createSessionInput = insertSessionSchema
-  .pick({ title: true, metadata: true })
-  .partial()
-  .extend({ userId: idSchema })
-  .strict();
+export const {
+  insertSessionSchema,
+  updateSessionSchema,
+  selectSessionSchema,
+  createSessionInput,
+  sessionRefInput,
+  listSessionsInput,
+  renameSessionInput,
+  mergeSessionMetadataInput,
+} = sessionValidators(defaultLimits);
 export type CreateSessionInput = z.input<typeof createSessionInput>;
-
-/** A session, as seen by the user acting. */
-export const sessionRefInput = z.strictObject({ sessionId: idSchema, userId: idSchema });
 export type SessionRefInput = z.input<typeof sessionRefInput>;
-
-export const listSessionsInput = z.strictObject({
-  userId: idSchema,
-  limit: pageSizeSchema.default(20),
-  /** `nextCursor` of the previous page. */
-  cursor: sessionCursor.optional(),
-  /** List archived sessions (most recently archived first) instead of open ones. */
-  archived: z.boolean().default(false),
-});
 export type ListSessionsInput = z.input<typeof listSessionsInput>;
-
-export const renameSessionInput = sessionRefInput.extend({ title: boundedText('title').nullable() });
 export type RenameSessionInput = z.input<typeof renameSessionInput>;
-
-/** Merged into the stored object with `||`; a key whose value is `null` is removed. */
-export const mergeSessionMetadataInput = sessionRefInput.extend({ metadata: jsonPatchSchema });
 export type MergeSessionMetadataInput = z.input<typeof mergeSessionMetadataInput>;
