@@ -4,12 +4,10 @@
  * with what Buffer did, byte for byte.
  */
 import fc from 'fast-check';
-import { afterEach, expect, test } from 'vitest';
-import { jsonObjectSchema, limits, setLimits } from '../../src/validators/common.ts';
+import { expect, test } from 'vitest';
+import { defaultLimits, jsonObjectSchemaOf } from '../../src/validators/common.ts';
 import { encodeCursor, messageCursor, sessionCursor } from '../../src/validators/cursors.ts';
 
-const savedJsonBytes = limits.jsonBytes;
-afterEach(() => setLimits({ jsonBytes: savedJsonBytes }));
 
 test('encodeCursor is the base64url of the UTF-8 JSON, as Buffer wrote it', () => {
   fc.assert(
@@ -29,7 +27,7 @@ test('a cursor round-trips, and anything else is refused', () => {
 });
 
 test('the JSON size limit counts UTF-8 bytes as Buffer.byteLength does, surrogates and all', () => {
-  setLimits({ jsonBytes: 60 });
+  const jsonObjectSchema = jsonObjectSchemaOf({ ...defaultLimits, jsonBytes: 60 });
   const text = fc.string({ unit: fc.oneof(fc.constantFrom('a', 'é', '€', '😀', '\u{10FFFF}'), fc.string({ unit: 'binary', maxLength: 1 })), maxLength: 40 });
   fc.assert(
     fc.property(text, (value) => {
