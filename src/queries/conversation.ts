@@ -5,7 +5,8 @@ import { type ChatSession, chatSessions, messageCitations, messageFeedback, mess
 import { type ConversationInput, conversationInput } from '../validators/messages.ts';
 import { type Executor, parseInput, queryRows, readOnly } from './executor.ts';
 import { citationsOf, rowColumns, rowJson } from './json.ts';
-import { type ConversationMessage, decodeJson, decodeRow, keysetPage } from './rows.ts';
+import { encodeCursor } from '../validators/cursors.ts';
+import { type ConversationMessage, decodeJson, decodeRow } from './rows.ts';
 
 export type { ConversationMessage };
 
@@ -17,9 +18,10 @@ export interface Conversation {
   nextCursor: string | null;
 }
 
-/** One row per message (its columns), newest first; the session rides on the first row (or the only one, when there are no messages). */
+/** One row per message (its columns), newest first; the session and `more` ride on the first row (or the only one, when there are no messages). */
 type ConversationRow = Record<string, unknown> & {
   session: Record<string, unknown> | null;
+  more: boolean | null;
   id: string | null;
   seq: string | number;
   citations: Record<string, unknown>[];
@@ -31,49 +33,57 @@ type ConversationRow = Record<string, unknown> & {
  * 200-message document cost half as much again (measured 6.6 ms against
  * 4.5 ms). Messages are in write order (`seq`); long histories page
  * backwards with a keyset cursor on seq, served by the index on
- * (session_id, seq), walked backwards for limit + 1 rows. NotFoundError if
- * the session does not exist or is another user's.
+ * (session_id, seq). The statement reads exactly `limit` messages: two
+ * one-off index probes (the newest message's seq; an index walk past the
+ * page, only on the first row) say which row is the newest (it carries the session) and whether older
+ * messages follow; the viewer's feedback is a join. Measured with EXPLAIN
+ * ANALYZE for 200 messages (bench, small scale): see the README's
+ * Performance section; a window function for the position, a limit + 1th row
+ * and a feedback subquery per row cost the server a third more. NotFoundError
+ * if the session does not exist or is another user's.
  */
 export async function getConversationWithCitations(db: Executor, input: ConversationInput): Promise<Conversation> {
   const { sessionId, userId, limit, before } = parseInput(conversationInput, input);
-  const olderThanCursor = before ? sql`AND m.seq < ${before[0]}` : sql``;
+  const olderThanCursor = (alias: string) => (before ? sql`AND ${sql.raw(alias)}.seq < ${before[0]}` : sql``);
 
   const rows = await queryRows<ConversationRow>(
     db,
     sql`
-      SELECT CASE WHEN m.position IS NULL OR m.position = 1 THEN ${rowJson(chatSessions, 's')} END AS session,
+      SELECT CASE WHEN m.seq IS NOT DISTINCT FROM newest.seq THEN ${rowJson(chatSessions, 's')} END AS session,
+             CASE WHEN m.seq IS NOT DISTINCT FROM newest.seq
+                  THEN EXISTS (SELECT FROM messages o WHERE o.session_id = s.id ${olderThanCursor('o')} ORDER BY o.seq DESC OFFSET ${limit}) END AS more,
              ${rowColumns(messages, 'm')},
              ${citationsOf('m')} AS citations,
-             (SELECT ${rowJson(messageFeedback, 'f')} FROM message_feedback f WHERE f.message_id = m.id AND f.user_id = ${userId}) AS feedback
+             CASE WHEN f.message_id IS NOT NULL THEN ${rowJson(messageFeedback, 'f')} END AS feedback
       FROM chat_sessions s
+      CROSS JOIN (SELECT max(n.seq) AS seq FROM messages n WHERE n.session_id = ${sessionId} ${olderThanCursor('n')}) newest
       LEFT JOIN LATERAL (
-        SELECT m.*, row_number() OVER (ORDER BY m.seq DESC) AS position
+        SELECT m.*
         FROM messages m
-        WHERE m.session_id = s.id ${olderThanCursor}
+        WHERE m.session_id = s.id ${olderThanCursor('m')}
         ORDER BY m.seq DESC
-        LIMIT ${limit + 1}
+        LIMIT ${limit}
       ) m ON true
+      LEFT JOIN message_feedback f ON f.message_id = m.id AND f.user_id = ${userId}
       WHERE s.id = ${sessionId} AND s.user_id = ${userId}
       ORDER BY m.seq DESC`,
     'session',
     readOnly,
   );
-  const session = rows[0]?.session;
+  const first = rows[0];
+  const session = first?.session;
   if (!session) throw new NotFoundError('session');
 
-  const page = keysetPage(
-    rows.filter((row) => row.id !== null),
-    limit,
-    (row) => [Number(row.seq)],
-  );
+  const page = first.id === null ? [] : rows;
+  const oldest = page.at(-1);
   return {
     session: decodeJson(chatSessions, session),
-    messages: page.items.reverse().map((row) =>
+    messages: page.reverse().map((row) =>
       Object.assign(decodeRow(messages, row), {
         citations: row.citations.map((citation) => decodeJson(messageCitations, citation)),
         feedback: row.feedback && decodeJson(messageFeedback, row.feedback),
       }),
     ),
-    nextCursor: page.nextCursor,
+    nextCursor: first.more && oldest ? encodeCursor([Number(oldest.seq)]) : null,
   };
 }
