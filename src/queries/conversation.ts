@@ -33,10 +33,10 @@ type ConversationRow = Record<string, unknown> & {
  * 200-message document cost half as much again (measured 6.6 ms against
  * 4.5 ms). Messages are in write order (`seq`); long histories page
  * backwards with a keyset cursor on seq, served by the index on
- * (session_id, seq). The statement reads exactly `limit` messages: two
- * one-off index probes (the newest message's seq; an index walk past the
- * page, only on the first row) say which row is the newest (it carries the session) and whether older
- * messages follow; the viewer's feedback is a join. Measured with EXPLAIN
+ * (session_id, seq). The statement returns exactly `limit` messages: two
+ * one-off index probes say which row is the newest (it carries the session)
+ * and whether older messages follow (more than `limit` of them before the
+ * cursor: counted in any order, so no sort, and only on the first row); the viewer's feedback is a join. Measured with EXPLAIN
  * ANALYZE for 200 messages (bench, small scale): see the README's
  * Performance section; a window function for the position, a limit + 1th row
  * and a feedback subquery per row cost the server a third more. NotFoundError
@@ -51,7 +51,7 @@ export async function getConversationWithCitations(db: Executor, input: Conversa
     sql`
       SELECT CASE WHEN m.seq IS NOT DISTINCT FROM newest.seq THEN ${rowJson(chatSessions, 's')} END AS session,
              CASE WHEN m.seq IS NOT DISTINCT FROM newest.seq
-                  THEN EXISTS (SELECT FROM messages o WHERE o.session_id = s.id ${olderThanCursor('o')} ORDER BY o.seq DESC OFFSET ${limit}) END AS more,
+                  THEN (SELECT count(*) FROM (SELECT FROM messages o WHERE o.session_id = ${sessionId} ${olderThanCursor('o')} LIMIT ${limit + 1}) o) > ${limit} END AS more,
              ${rowColumns(messages, 'm')},
              ${citationsOf('m')} AS citations,
              CASE WHEN f.message_id IS NOT NULL THEN ${rowJson(messageFeedback, 'f')} END AS feedback
