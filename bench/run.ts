@@ -332,7 +332,7 @@ async function main() {
       for (const plan of plans) process.stdout.write(`  ${plan.helper}: ${plan.nodes.join(' > ')} (${plan.ms.toFixed(2)} ms)\n`);
 
       mkdirSync(resultsDir, { recursive: true });
-      const result = { date: new Date().toISOString(), machine, scale, rttMs, seed: seedValue, runs, rows, plans, ...extra, targets };
+      const result = { date: new Date().toISOString(), machine, scale, rttMs, seed: seedValue, runs, rows, perRun, plans, ...extra, targets };
       writeFileSync(join(resultsDir, `${scale.name}${rttMs ? `-rtt${rttMs}` : ''}.json`), `${JSON.stringify(result, null, 2)}\n`);
       writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
       writeFileSync(join(resultsDir, 'latest.md'), table);

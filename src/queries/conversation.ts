@@ -1,12 +1,12 @@
 /** The conversation view: a session, its messages in order, each with its citations and the viewer's feedback. */
 import { sql } from 'drizzle-orm';
 import { NotFoundError } from '../errors.ts';
-import { type ChatSession, chatSessions, messageCitations, messageFeedback, messages } from '../schema/chat.ts';
+import { type ChatSession, chatSessions, messageFeedback, messages } from '../schema/chat.ts';
 import { type ConversationInput, conversationInput } from '../validators/messages.ts';
 import { type Executor, parseInput, queryRows, readOnly } from './executor.ts';
 import { citationsOf, rowColumns, rowJson } from './json.ts';
 import { encodeCursor } from '../validators/cursors.ts';
-import { type ConversationMessage, decodeJson, decodeRow } from './rows.ts';
+import { type ConversationMessage, decodeCitations, decodeJson, decodeRow } from './rows.ts';
 
 export type { ConversationMessage };
 
@@ -80,7 +80,7 @@ export async function getConversationWithCitations(db: Executor, input: Conversa
     session: decodeJson(chatSessions, session),
     messages: page.reverse().map((row) =>
       Object.assign(decodeRow(messages, row), {
-        citations: row.citations.map((citation) => decodeJson(messageCitations, citation)),
+        citations: decodeCitations(row.citations, row.id),
         feedback: row.feedback && decodeJson(messageFeedback, row.feedback),
       }),
     ),
