@@ -165,7 +165,10 @@ export async function buildCases({ ours, raw, relational }: Clients, f: Fixtures
           run: () => raw`
             SELECT m.id, m.session_id, s.title, m.role, m.created_at, ts_rank(m.search_vector, q) AS rank,
                    ts_headline('english'::regconfig, m.content, q, 'StartSel="**", StopSel="**", MaxFragments=2, MinWords=5, MaxWords=20') AS snippet
-            FROM plainto_tsquery('english'::regconfig, 'lidar odometry') AS q, chat_sessions s JOIN messages m ON m.session_id = s.id
+            FROM plainto_tsquery('english'::regconfig, 'lidar odometry') AS q, chat_sessions s
+                 -- The user's sessions, then their messages through the session index: a plain join went to a generic plan
+                 -- after five executions that scanned the full-text index over every user's messages (2.0 s a call).
+                 CROSS JOIN LATERAL (SELECT * FROM messages WHERE session_id = s.id OFFSET 0) AS m
             WHERE s.user_id = ${f.searcherId} AND m.search_vector @@ q
             ORDER BY rank DESC, m.seq DESC
             LIMIT 20`,
