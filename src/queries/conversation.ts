@@ -44,23 +44,29 @@ type ConversationRow = Record<string, unknown> & {
  */
 export async function getConversationWithCitations(db: Executor, input: ConversationInput): Promise<Conversation> {
   const { sessionId, userId, limit, before } = parseInput(conversationInput, input);
-  const olderThanCursor = (alias: string) => (before ? sql`AND ${sql.raw(alias)}.seq < ${before[0]}` : sql``);
+  // The cursor's condition on each of the three reads of the session's messages (aliases o, n and m).
+  const cursor = before ? before[0] : undefined;
+  const olderThanCursor = {
+    o: cursor === undefined ? sql`` : sql`AND o.seq < ${cursor}`,
+    n: cursor === undefined ? sql`` : sql`AND n.seq < ${cursor}`,
+    m: cursor === undefined ? sql`` : sql`AND m.seq < ${cursor}`,
+  };
 
   const rows = await queryRows<ConversationRow>(
     db,
     sql`
       SELECT CASE WHEN m.seq IS NOT DISTINCT FROM newest.seq THEN ${rowJson(chatSessions, 's')} END AS session,
              CASE WHEN m.seq IS NOT DISTINCT FROM newest.seq
-                  THEN (SELECT count(*) FROM (SELECT FROM messages o WHERE o.session_id = ${sessionId} ${olderThanCursor('o')} LIMIT ${limit + 1}) o) > ${limit} END AS more,
+                  THEN (SELECT count(*) FROM (SELECT FROM messages o WHERE o.session_id = ${sessionId} ${olderThanCursor.o} LIMIT ${limit + 1}) o) > ${limit} END AS more,
              ${rowColumns(messages, 'm')},
              ${citationsOf('m')} AS citations,
              CASE WHEN f.message_id IS NOT NULL THEN ${rowJson(messageFeedback, 'f')} END AS feedback
       FROM chat_sessions s
-      CROSS JOIN (SELECT max(n.seq) AS seq FROM messages n WHERE n.session_id = ${sessionId} ${olderThanCursor('n')}) newest
+      CROSS JOIN (SELECT max(n.seq) AS seq FROM messages n WHERE n.session_id = ${sessionId} ${olderThanCursor.n}) newest
       LEFT JOIN LATERAL (
         SELECT m.*
         FROM messages m
-        WHERE m.session_id = s.id ${olderThanCursor('m')}
+        WHERE m.session_id = s.id ${olderThanCursor.m}
         ORDER BY m.seq DESC
         LIMIT ${limit}
       ) m ON true
