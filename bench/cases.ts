@@ -19,6 +19,7 @@ import {
 import { encodeCursor } from '../src/validators/cursors.ts';
 import * as schema from '../src/schema/index.ts';
 import type { Fixtures } from './seed.ts';
+import { addMessageByHand, citationRows, conversationByHand } from './by-hand.ts';
 
 export interface Implementation {
   name: string;
@@ -41,14 +42,11 @@ export interface Clients {
   relational: PostgresJsDatabase<typeof schema>;
 }
 
-const citations = [
+export const citations = [
   { documentId: 'module-1-ros2', chunkId: 'chunk_023', score: 0.89, citationIndex: 1, title: 'ROS 2', url: 'https://docs.example/ros2', snippet: 'DDS ...' },
   { documentId: 'module-2-gazebo', chunkId: 'chunk_045', score: 0.82, citationIndex: 2, title: 'Gazebo', url: 'https://docs.example/gazebo', snippet: 'Worlds ...' },
   { documentId: 'module-3-nav', chunkId: 'chunk_101', score: 0.61, citationIndex: 3, title: 'Nav2', url: 'https://docs.example/nav2', snippet: 'Costmaps ...' },
 ];
-const citationRows = citations.map((c) => ({
-  document_id: c.documentId, chunk_id: c.chunkId, score: c.score, citation_index: c.citationIndex, title: c.title, url: c.url, snippet: c.snippet,
-}));
 
 export async function buildCases({ ours, raw, relational }: Clients, f: Fixtures): Promise<Case[]> {
   const conversation = { sessionId: f.longSessionId, userId: f.longUserId };
@@ -79,24 +77,7 @@ export async function buildCases({ ours, raw, relational }: Clients, f: Fixtures
         {
           name: 'hand-written SQL',
           reference: true,
-          run: async () => {
-            const rows = await raw`
-              SELECT s.id AS session_id, s.title, s.metadata AS session_metadata, s.created_at AS session_created_at,
-                     m.id, m.role, m.content, m.selected_text, m.metadata, m.created_at, m.seq,
-                     (SELECT json_agg(json_build_object('id', c.id, 'documentId', c.document_id, 'chunkId', c.chunk_id, 'score', c.score,
-                               'citationIndex', c.citation_index, 'title', c.title, 'url', c.url, 'snippet', c.snippet, 'createdAt', c.created_at)
-                             ORDER BY c.citation_index)
-                      FROM message_citations c WHERE c.message_id = m.id) AS citations,
-                     f.rating, f.reason
-              FROM chat_sessions s
-              CROSS JOIN LATERAL (SELECT * FROM messages WHERE session_id = s.id ORDER BY seq DESC LIMIT 200) m
-              LEFT JOIN message_feedback f ON f.message_id = m.id AND f.user_id = ${conversation.userId}
-              WHERE s.id = ${conversation.sessionId} AND s.user_id = ${conversation.userId}
-              ORDER BY m.seq DESC`; // the join with feedback need not keep the lateral's order (53 of 99 pairs came back out of order)
-            // The same result as the helper: timestamps as Dates (postgres.js parses the row's own; JSON holds text).
-            for (const row of rows) for (const citation of row.citations ?? []) citation.createdAt = new Date(citation.createdAt);
-            return rows.reverse();
-          },
+          run: () => conversationByHand(raw, conversation.sessionId, conversation.userId, 200),
         },
         {
           name: "drizzle relational findFirst({ with })",
@@ -141,22 +122,7 @@ export async function buildCases({ ours, raw, relational }: Clients, f: Fixtures
         {
           name: 'hand-written SQL',
           reference: true,
-          // The same result as the helper (the message and its citations), values bound as parameters.
-          run: () => raw`
-            WITH message AS (
-              INSERT INTO messages (session_id, role, content)
-              SELECT id, ${'assistant'}, ${'DDS is the middleware.'} FROM chat_sessions WHERE id = ${f.writeSessionId} AND user_id = ${f.writeUserId}
-              RETURNING id, session_id, role, content, selected_text, metadata, created_at, seq
-            ), citation AS (
-              INSERT INTO message_citations (message_id, document_id, chunk_id, score, citation_index, title, url, snippet)
-              SELECT message.id, c.* FROM message, jsonb_to_recordset(${raw.json(citationRows)}::jsonb)
-                AS c(document_id text, chunk_id text, score float8, citation_index int, title text, url text, snippet text)
-              RETURNING *
-            ), touched AS (
-              UPDATE chat_sessions s SET updated_at = now(), last_message_at = greatest(s.last_message_at, message.created_at)
-              FROM message WHERE s.id = message.session_id
-            )
-            SELECT message.*, (SELECT json_agg(citation ORDER BY citation_index) FROM citation) AS citations FROM message`,
+          run: () => addMessageByHand(raw, f.writeSessionId, f.writeUserId),
         },
         {
           name: 'naive: BEGIN / INSERT / INSERT / UPDATE / COMMIT',
@@ -199,7 +165,10 @@ export async function buildCases({ ours, raw, relational }: Clients, f: Fixtures
           run: () => raw`
             SELECT m.id, m.session_id, s.title, m.role, m.created_at, ts_rank(m.search_vector, q) AS rank,
                    ts_headline('english'::regconfig, m.content, q, 'StartSel="**", StopSel="**", MaxFragments=2, MinWords=5, MaxWords=20') AS snippet
-            FROM plainto_tsquery('english'::regconfig, 'lidar odometry') AS q, chat_sessions s JOIN messages m ON m.session_id = s.id
+            FROM plainto_tsquery('english'::regconfig, 'lidar odometry') AS q, chat_sessions s
+                 -- The user's sessions, then their messages through the session index: a plain join went to a generic plan
+                 -- after five executions that scanned the full-text index over every user's messages (2.0 s a call).
+                 CROSS JOIN LATERAL (SELECT * FROM messages WHERE session_id = s.id OFFSET 0) AS m
             WHERE s.user_id = ${f.searcherId} AND m.search_vector @@ q
             ORDER BY rank DESC, m.seq DESC
             LIMIT 20`,

@@ -1,7 +1,7 @@
 /** Citations: what an answer cited, which answers cited a document, and what gets cited most. */
 import { type SQL, sql } from 'drizzle-orm';
 import { NotFoundError } from '../errors.ts';
-import { type MessageCitation, messageCitations, messages } from '../schema/chat.ts';
+import { type MessageCitation, messages } from '../schema/chat.ts';
 import {
   type ListMessagesCitingDocumentInput,
   listMessagesCitingDocumentInput,
@@ -11,23 +11,23 @@ import {
   topCitedDocumentsInput,
 } from '../validators/citations.ts';
 import { type Executor, parseInput, queryRows, readOnly } from './executor.ts';
-import { citationsOf, rowColumns, rowJson } from './json.ts';
-import { decodeJson, decodeRow, keysetPage, type MessageWithCitations, type Page } from './rows.ts';
+import { citationJson, citationsOf, rowColumns } from './json.ts';
+import { decodeCitations, decodeRow, keysetPage, type MessageWithCitations, type Page } from './rows.ts';
 
 /** A message's citations in citation_index order, one round trip. NotFoundError if the message is not the user's. */
 export async function getCitationsForMessage(db: Executor, input: MessageRefInput): Promise<MessageCitation[]> {
   const { messageId, userId } = parseInput(messageRefInput, input);
-  const [row] = await queryRows<{ citations: Record<string, unknown>[] }>(
+  const [row] = await queryRows<{ id: string; citations: Record<string, unknown>[] }>(
     db,
     sql`
-      SELECT ${citationsOf('m')} AS citations
+      SELECT m.id, ${citationsOf('m')} AS citations
       FROM messages m JOIN chat_sessions s ON s.id = m.session_id
       WHERE m.id = ${messageId} AND s.user_id = ${userId}`,
     'message',
     readOnly,
   );
   if (!row) throw new NotFoundError('message');
-  return row.citations.map((citation) => decodeJson(messageCitations, citation));
+  return decodeCitations(row.citations, row.id);
 }
 
 /**
@@ -45,7 +45,7 @@ export async function listMessagesCitingDocument(
   const rows = await queryRows<Record<string, unknown> & { seq: string | number; citations: Record<string, unknown>[] }>(
     db,
     sql`
-      SELECT ${rowColumns(messages, 'm')}, json_agg(${rowJson(messageCitations, 'c')} ORDER BY c.citation_index) AS citations
+      SELECT ${rowColumns(messages, 'm')}, json_agg(${citationJson('c')} ORDER BY c.citation_index) AS citations
       FROM message_citations c
       JOIN messages m ON m.id = c.message_id
       JOIN chat_sessions s ON s.id = m.session_id
@@ -59,7 +59,7 @@ export async function listMessagesCitingDocument(
   const page = keysetPage(rows, limit, (row) => [Number(row.seq)]);
   return {
     items: page.items.map((row) =>
-      Object.assign(decodeRow(messages, row), { citations: row.citations.map((citation) => decodeJson(messageCitations, citation)) }),
+      Object.assign(decodeRow(messages, row), { citations: decodeCitations(row.citations, row.id) }),
     ),
     nextCursor: page.nextCursor,
   };

@@ -13,7 +13,6 @@ import {
   chatSessions,
   type DeletedMessage,
   deletedMessages,
-  messageCitations,
   type MessageFeedback,
   messageFeedback,
   messages,
@@ -22,7 +21,7 @@ import { type ExportUserDataInput, exportUserDataInput } from '../validators/lif
 import { type Executor, parseInput, queryRows, readOnly, tableRows, transaction } from './executor.ts';
 import { hasAuthModule } from './installed.ts';
 import { citationsOf, rowColumns, rowJson } from './json.ts';
-import { type ConversationMessage, decodeJson, decodeRow } from './rows.ts';
+import { type ConversationMessage, decodeCitations, decodeJson, decodeRow } from './rows.ts';
 
 /**
  * One piece of an export, in this order: the user, then each session
@@ -141,7 +140,7 @@ async function* sessionMessages(db: Executor, userId: string, sessionId: string,
         sessionId,
         messages: page.map((row) =>
           Object.assign(decodeRow(messages, row), {
-            citations: row.citations.map((citation) => decodeJson(messageCitations, citation)),
+            citations: decodeCitations(row.citations, row.id),
             feedback: row.feedback && decodeJson(messageFeedback, row.feedback),
           }),
         ),

@@ -27,10 +27,27 @@ export function rowColumns(table: PgTable, alias: string): SQL {
   return once(table, `columns ${alias}`, () => sql.raw(returnedColumns(table).map(({ name }) => `${alias}."${name}"`).join(', ')));
 }
 
-/** `json_build_object('sessionId', a."session_id", ...)` over the table's returned columns, keyed by property names (timestamps become ISO 8601 text; decodeJson reads it). */
-export function rowJson(table: PgTable, alias: string): SQL {
-  return once(table, `json ${alias}`, () => sql`json_build_object(${sql.raw(returnedColumns(table).map(({ key, name }) => `'${key}', ${alias}."${name}"`).join(', '))})`);
+/**
+ * `json_build_object('sessionId', a."session_id", ...)` over the table's returned columns, keyed by property names (timestamps
+ * become ISO 8601 text; decodeJson reads it), leaving out the keys in `except` (a child's reference to the parent row it is
+ * nested in, which the decoder fills from the parent).
+ */
+export function rowJson(table: PgTable, alias: string, except: readonly string[] = []): SQL {
+  return once(table, `json ${alias} ${except.join(',')}`, () =>
+    sql`json_build_object(${sql.raw(
+      returnedColumns(table)
+        .filter(({ key }) => !except.includes(key))
+        .map(({ key, name }) => `'${key}', ${alias}."${name}"`)
+        .join(', '),
+    )})`,
+  );
 }
+
+/**
+ * A citation as JSON nested in its message: without `messageId`, which rows.ts's decodeCitations fills from the
+ * message's id (300 citations of a 200-message conversation: 11 kB less JSON to build and parse, and one string shared).
+ */
+export const citationJson = (alias: string): SQL => rowJson(messageCitations, alias, ['messageId']);
 
 /**
  * Rows written from one JSON parameter (`jsonb_to_recordset`, so any number
@@ -83,9 +100,9 @@ export function recordsetOf(table: PgTable, keys: readonly string[]) {
   };
 }
 
-/** A message's citations, in citation_index order, as a JSON array (the unique index serves it). */
+/** A message's citations, in citation_index order, as a JSON array (the unique index serves it); decode with decodeCitations. */
 export const citationsOf = (messageAlias: string): SQL =>
-  sql`coalesce((SELECT json_agg(${rowJson(messageCitations, 'c')} ORDER BY c.citation_index) FROM message_citations c WHERE c.message_id = ${sql.raw(messageAlias)}.id), '[]'::json)`;
+  sql`coalesce((SELECT json_agg(${citationJson('c')} ORDER BY c.citation_index) FROM message_citations c WHERE c.message_id = ${sql.raw(messageAlias)}.id), '[]'::json)`;
 
 /**
  * The seed's merge, `(metadata || patch)` where a null value removes its

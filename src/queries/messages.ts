@@ -23,8 +23,8 @@ import {
   searchMessagesInput,
 } from '../validators/messages.ts';
 import { type Executor, parseInput, queryRows, readOnly, transaction } from './executor.ts';
-import { boundedMerge, citationsOf, recordsetOf, rowColumns, rowJson, tooBigAfterMerge } from './json.ts';
-import { decodeJson, decodeRow, type MessageRow, type MessageWithCitations } from './rows.ts';
+import { boundedMerge, citationJson, citationsOf, recordsetOf, rowColumns, tooBigAfterMerge } from './json.ts';
+import { decodeCitations, decodeRow, type MessageRow, type MessageWithCitations } from './rows.ts';
 import { raced, untilNotRaced } from './optimistic.ts';
 
 const config = sql.raw(`'${searchConfig}'::regconfig`);
@@ -42,7 +42,7 @@ const importedCitationSet = recordsetOf(messageCitations, ['messageId', ...Objec
 /** A row of a message's columns and its `citations` JSON, as the helpers return it. */
 type MessageWithCitationsRow = Record<string, unknown> & { citations: Record<string, unknown>[] };
 function toMessageWithCitations(row: MessageWithCitationsRow): MessageWithCitations {
-  return Object.assign(decodeRow(messages, row), { citations: row.citations.map((citation) => decodeJson(messageCitations, citation)) });
+  return Object.assign(decodeRow(messages, row), { citations: decodeCitations(row.citations, row.id) });
 }
 
 /**
@@ -73,7 +73,7 @@ export async function addMessage(db: Executor, input: AddMessageInput): Promise<
         WHERE s.id = message.session_id
       )
       SELECT ${rowColumns(messages, 'message')},
-             (SELECT coalesce(json_agg(${rowJson(messageCitations, 'citation')} ORDER BY citation.citation_index), '[]'::json) FROM citation) AS citations
+             (SELECT coalesce(json_agg(${citationJson('citation')} ORDER BY citation.citation_index), '[]'::json) FROM citation) AS citations
       FROM message`,
     'session',
   );

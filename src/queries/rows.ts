@@ -8,7 +8,7 @@
  */
 import { Column, getTableColumns } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import { type Message, type MessageCitation, type MessageFeedback, messages } from '../schema/chat.ts';
+import { type Message, type MessageCitation, type MessageFeedback, messageCitations, messages } from '../schema/chat.ts';
 import { encodeCursor } from '../validators/cursors.ts';
 
 /** Columns no helper returns, by table: the search vector stays in the database. Keep MessageRow in step. */
@@ -88,6 +88,15 @@ export function decodeJson(table: PgTable, json: Record<string, unknown>): Recor
     if (value !== null && value !== undefined) json[key] = decode!(value);
   }
   return json;
+}
+
+/** Citations nested in their message's row (json.ts's citationJson): decoded in place, `messageId` filled from the message. */
+export function decodeCitations(citations: Record<string, unknown>[], messageId: unknown): MessageCitation[] {
+  for (const citation of citations) {
+    decodeJson(messageCitations, citation);
+    citation.messageId = messageId;
+  }
+  return citations as MessageCitation[];
 }
 
 export interface Page<T> {
