@@ -70,7 +70,7 @@ describe('credentials are never printed', () => {
 test('a server that accepts and drops every connection: exit 4 within the connect timeout, a handful of connections', async () => {
   const dropping = await startFakePostgres('drop');
   try {
-    const url = `postgres://app:pw@127.0.0.1:${dropping.port}/chat`;
+    const url = `postgres://app@127.0.0.1:${dropping.port}/chat`;
     const result = await cli(['status'], { env: { DATABASE_URL: url, RAG_CHAT_DB_CONNECT_TIMEOUT: '2' } });
     expect(result.code).toBe(exitCodes.unreachable);
     expect(result.stderr).toMatch(/no ready connection within 2 s; \d connections tried/);

@@ -35,6 +35,8 @@ async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): P
 }
 
 const attempt = (url: string) => connectDb({ url, attempts: 1, connectTimeout: 2 }).then(closeDb, (error: unknown) => error);
+/** What the fake servers are given as a password: made up, never a real credential. */
+const fixturePassword = 'fixture-s3cret';
 
 describe('the host checked is the host connected to', () => {
   test('?host=localhost does not make another host local: refused, nothing sent', async () => {
@@ -69,10 +71,10 @@ describe('the host checked is the host connected to', () => {
   });
 
   test('?host= cannot hide a -pooler host from the migration check', async () => {
-    const pooled = 'postgres://u:pw@ep-x-pooler.example.com/db?host=ep-x.example.com&sslmode=require';
+    const pooled = 'postgres://u@ep-x-pooler.example.com/db?host=ep-x.example.com&sslmode=require';
     await expect(connectForMigrations(pooled)).rejects.toThrow(ConnectionConfigError);
     // Given alone, ?host= is the host (as in libpq), and is checked as such.
-    await expect(connectForMigrations('postgres:///db?user=u&password=pw&host=ep-x-pooler.example.com&sslmode=require')).rejects.toThrow(/-pooler/);
+    await expect(connectForMigrations('postgres:///db?user=u&host=ep-x-pooler.example.com&sslmode=require')).rejects.toThrow(/-pooler/);
   });
 
   test.each([
@@ -105,7 +107,7 @@ describe('connecting where postgres.js alone could not', () => {
   test.runIf(ipv6Loopback)('an IPv6 address: [::1]', async () => {
     const onIpv6 = await startFakePostgres('auth', '::1');
     try {
-      await attempt(`postgres://app:pw@[::1]:${onIpv6.port}/db`);
+      await attempt(`postgres://app:${fixturePassword}@[::1]:${onIpv6.port}/db`);
       expect(onIpv6.connections.map((connection) => connection.events)).toEqual([['startup', 'password']]);
     } finally {
       await onIpv6.close();
@@ -116,10 +118,10 @@ describe('connecting where postgres.js alone could not', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rcdb-socket-'));
     const onSocket = await startFakePostgres('auth', dir);
     try {
-      await attempt(`postgres://app:pw@${encodeURIComponent(dir)}/db`);
-      await attempt(`postgres:///db?host=${dir}&user=app&password=pw`);
+      await attempt(`postgres://app:${fixturePassword}@${encodeURIComponent(dir)}/db`);
+      await attempt(`postgres:///db?host=${dir}&user=app&password=${fixturePassword}`);
       expect(onSocket.connections.map((connection) => connection.events)).toEqual([['startup', 'password'], ['startup', 'password']]);
-      expect(onSocket.cleartextPasswords).toEqual(['pw', 'pw']);
+      expect(onSocket.cleartextPasswords).toEqual([fixturePassword, fixturePassword]);
     } finally {
       await onSocket.close();
     }
@@ -147,7 +149,7 @@ test.runIf(outsideAddress)('a host judged local whose socket reaches another add
 });
 
 describe('a URL that cannot be decoded', () => {
-  test.each(['postgres://u:pw@%zz/db', 'postgres://u:%zz@localhost/db', 'postgres://%zz@localhost/db', 'postgres://u@localhost/%zz'])(
+  test.each(['postgres://u@%zz/db', 'postgres://u:%zz@localhost/db', 'postgres://%zz@localhost/db', 'postgres://u@localhost/%zz'])(
     '%s is a ConnectionConfigError, not a URIError',
     (url) => {
       expect(() => parseDatabaseUrl(url)).toThrow(ConnectionConfigError);

@@ -19,7 +19,7 @@ afterEach(() => dropping.close());
 const boundPerAttempt = 6;
 
 test('connectDb({ connectTimeout: 2, attempts: 2 }) fails with a retryable error after a bounded number of connections', async () => {
-  const url = `postgres://app:pw@127.0.0.1:${dropping.port}/chat`;
+  const url = `postgres://app@127.0.0.1:${dropping.port}/chat`;
   const error = await connectDb({ url, connectTimeout: 2, attempts: 2 }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(DatabaseError);
   expect(error).toMatchObject({ retryable: true, sqlState: 'CONNECT_TIMEOUT' });
@@ -29,7 +29,7 @@ test('connectDb({ connectTimeout: 2, attempts: 2 }) fails with a retryable error
 });
 
 test('connectForMigrations({ connectTimeout: 2 }) is bounded the same way, in its first query', async () => {
-  const url = `postgres://app:pw@127.0.0.1:${dropping.port}/chat`;
+  const url = `postgres://app@127.0.0.1:${dropping.port}/chat`;
   const error = await connectForMigrations(url, { connectTimeout: 2 }).catch((e: unknown) => e);
   expect(error).toMatchObject({ code: 'CONNECT_TIMEOUT' });
   expect(dropping.connections.length).toBeLessThanOrEqual(boundPerAttempt);
