@@ -7,10 +7,11 @@
  */
 import { getTableColumns, SQL, type SQLChunk, sql, StringChunk } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
-import { ValidationError } from '../errors.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
 import { messageCitations } from '../schema/chat.ts';
 import { defaultLimits as limits } from '../validators/common.ts';
-import { returnedColumns } from './rows.ts';
+import { raced } from './optimistic.ts';
+import { decodeRow, returnedColumns } from './rows.ts';
 
 /** SQL made once per table, alias and kind: the fragments are constants, and building them on every call cost addMessage 10 µs. */
 const made = new WeakMap<PgTable, Map<string, SQL>>();
@@ -121,11 +122,22 @@ export function boundedMerge(patch: Record<string, unknown>) {
     patch: sql`(SELECT ${JSON.stringify(patch)}::jsonb AS value) AS patch`,
     result,
     fits: (column: SQL) => sql`(octet_length(${result(column)}::text) <= greatest(${limits.jsonBytes}::int, octet_length(${column}::text)))`,
+    /**
+     * What a merge statement's row says (the updated row's columns, or none,
+     * and `fits` as seen in its snapshot): the updated row; NotFoundError;
+     * a ValidationError when the result would be over the limit (nothing
+     * stored); or `raced` when it fitted in the snapshot yet the row it met
+     * had changed (deleted, or grown by another merge), to run again.
+     */
+    outcome<TTable extends PgTable>(table: TTable, entity: string, row: (Record<string, unknown> & { id?: unknown; fits: boolean | null }) | undefined) {
+      if (row?.id) return decodeRow(table, row);
+      if (row?.fits === null || row?.fits === undefined) throw new NotFoundError(entity);
+      if (!row.fits) {
+        throw new ValidationError([
+          { path: ['metadata'], code: 'too_big', message: `merged with what is stored, must be at most ${limits.jsonBytes} bytes as JSON` },
+        ]);
+      }
+      return raced;
+    },
   };
 }
-
-/** The error of a merge whose result would be over the limit: nothing was stored. */
-export const tooBigAfterMerge = () =>
-  new ValidationError([
-    { path: ['metadata'], code: 'too_big', message: `merged with what is stored, must be at most ${limits.jsonBytes} bytes as JSON` },
-  ]);

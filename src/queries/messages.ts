@@ -23,7 +23,7 @@ import {
   searchMessagesInput,
 } from '../validators/messages.ts';
 import { type Executor, parseInput, queryRows, readOnly, transaction } from './executor.ts';
-import { boundedMerge, citationJson, citationsOf, recordsetOf, rowColumns, tooBigAfterMerge } from './json.ts';
+import { boundedMerge, citationJson, citationsOf, recordsetOf, rowColumns } from './json.ts';
 import { decodeCitations, decodeRow, type MessageRow, type MessageWithCitations } from './rows.ts';
 import { raced, untilNotRaced } from './optimistic.ts';
 
@@ -182,10 +182,7 @@ export async function mergeMessageMetadata(db: Executor, input: MergeMessageMeta
         LEFT JOIN updated ON true`,
       'message',
     );
-    if (row?.id) return decodeRow(messages, row);
-    if (row?.fits === null || row?.fits === undefined) throw new NotFoundError('message');
-    if (!row.fits) throw tooBigAfterMerge();
-    return raced; // it fitted in this statement's snapshot, yet the row it met had changed: deleted, or grown by another merge
+    return merge.outcome(messages, 'message', row);
   });
 }
 

@@ -19,7 +19,7 @@ import {
   sessionRefInput,
 } from '../validators/sessions.ts';
 import { type Executor, parseInput, queryRows, readOnly, tableRows } from './executor.ts';
-import { boundedMerge, tooBigAfterMerge } from './json.ts';
+import { boundedMerge } from './json.ts';
 import { raced, untilNotRaced } from './optimistic.ts';
 import { decodeRow, keysetPage, type Page } from './rows.ts';
 
@@ -114,10 +114,7 @@ export async function mergeSessionMetadata(db: Executor, input: MergeSessionMeta
         LEFT JOIN updated ON true`,
       'session',
     );
-    if (row?.id) return decodeRow(chatSessions, row);
-    if (row?.fits === null || row?.fits === undefined) throw new NotFoundError('session');
-    if (!row.fits) throw tooBigAfterMerge();
-    return raced; // it fitted in this statement's snapshot, yet the row it met had changed: deleted, or grown by another merge
+    return merge.outcome(chatSessions, 'session', row);
   });
 }
 

@@ -103,6 +103,16 @@ function runChild(scenario: string, userId: string, sessionId: string, otherId: 
   };
 }
 
+/** The child ended its call with a typed DatabaseError (a write: not safe to retry), then used the pool again, and exited cleanly. */
+async function expectTypedErrorAndAlive(child: ReturnType<typeof runChild>) {
+  const code = await child.exited;
+  const { stdout, stderr } = child.output();
+  expect(stderr).not.toContain('TypeError');
+  expect(code).toBe(0);
+  expect(stdout).toMatch(/rejected: DatabaseError \S+ retryable=false/);
+  expect(stdout).toContain('alive');
+}
+
 async function sessionPair() {
   const userId = await insertUser(t.sql);
   return { userId, session: await createSession(db, { userId }), other: await createSession(db, { userId }) };
@@ -122,14 +132,8 @@ describe('a connection cut inside a multi-statement call: a typed error, nothing
     const child = runChild(scenario, userId, session.id, other.id);
     await untilWaitingOnLock();
     proxy.cutAll();
-    const code = await child.exited;
+    await expectTypedErrorAndAlive(child);
     await release();
-
-    const { stdout, stderr } = child.output();
-    expect(stderr).not.toContain('TypeError');
-    expect(code).toBe(0);
-    expect(stdout).toMatch(/rejected: DatabaseError \S+ retryable=false/);
-    expect(stdout).toContain('alive');
     await expectNothingWritten(session.id, other.id);
     const [{ n }] = (await t.sql`SELECT count(*)::int AS n FROM chat_sessions WHERE user_id = ${userId}`) as unknown as [{ n: number }];
     // A transaction never committed; eraseUser is one statement, which the server may finish after the
@@ -144,12 +148,7 @@ describe('a connection cut inside a multi-statement call: a typed error, nothing
     proxy.cutAll();
     await sleep(100); // the child sees the connection close
     child.say('go');
-    const code = await child.exited;
-    const { stdout, stderr } = child.output();
-    expect(stderr).not.toContain('TypeError');
-    expect(code).toBe(0);
-    expect(stdout).toMatch(/rejected: DatabaseError \S+ retryable=false/);
-    expect(stdout).toContain('alive');
+    await expectTypedErrorAndAlive(child);
     await expectNothingWritten(session.id, other.id);
   });
 });
