@@ -21,7 +21,7 @@ import {
 import { type Executor, parseInput, queryRows, readOnly, tableRows } from './executor.ts';
 import { boundedMerge } from './json.ts';
 import { raced, untilNotRaced } from './optimistic.ts';
-import { decodeRow, keysetPage, type Page } from './rows.ts';
+import { decodeRow, keysetPage, type Page, timestampText } from './rows.ts';
 
 export type { Page };
 
@@ -54,19 +54,18 @@ export async function getSession(db: Executor, input: SessionRefInput): Promise<
  */
 export async function listSessions(db: Executor, input: ListSessionsInput): Promise<Page<ChatSession>> {
   const { userId, limit, cursor, archived } = parseInput(listSessionsInput, input);
-  // Constant column names, never input.
-  const key = sql.raw(archived ? 'archived_at' : 'last_activity_at');
-  const rows = await queryRows<Record<string, unknown> & { key_at: string }>(
+  const key = archived ? chatSessions.archivedAt : chatSessions.lastActivityAt;
+  const rows = await queryRows<Record<string, unknown>>(
     db,
     sql`
-      SELECT *, to_json(${key}) #>> '{}' AS key_at FROM chat_sessions
+      SELECT * FROM chat_sessions
       WHERE user_id = ${userId} AND archived_at ${archived ? sql`IS NOT NULL` : sql`IS NULL`}
         ${cursor ? sql`AND (${key}, id) < (${cursor[0]}::timestamptz, ${cursor[1]}::uuid)` : sql``}
       ORDER BY ${key} DESC, id DESC
       LIMIT ${limit + 1}`,
     'session',
   );
-  const page = keysetPage(rows, limit, (row) => [row.key_at, row.id as string]);
+  const page = keysetPage(rows, limit, (row) => [timestampText(row[key.name]), row.id as string]);
   return { items: page.items.map((row) => decodeRow(chatSessions, row)), nextCursor: page.nextCursor };
 }
 

@@ -294,6 +294,25 @@ describe.each(driverNames)('%s', (name) => {
     if (before !== undefined && after !== undefined) counted[c.helper] = after - before;
   });
 
+  test('session cursors keep microseconds: sessions one microsecond apart page one by one, none skipped or repeated', async () => {
+    const userId = await newUser(d);
+    const ids = [await newSession(d, userId), await newSession(d, userId), await newSession(d, userId)];
+    // The same millisecond, a microsecond apart: a cursor holding a JS Date (milliseconds) would skip or repeat.
+    await d.raw(
+      `UPDATE chat_sessions SET last_message_at = '2026-01-01T00:00:00.000100Z'::timestamptz + (array_position($2::uuid[], id) * interval '1 microsecond')
+       WHERE user_id = $1`,
+      [userId, `{${ids.join(',')}}`],
+    );
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await q.listSessions(d.db, { userId, limit: 1, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.items.map((session) => session.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor && seen.length <= ids.length);
+    expect(seen).toEqual([...ids].reverse());
+  });
+
   /** Round trips of `fn` (undefined in process). */
   async function trips(fn: () => Promise<unknown>): Promise<number | undefined> {
     const before = d.roundTrips();
