@@ -5,14 +5,15 @@
  * password: URLs are redacted, and every line printed is scrubbed of the
  * credentials the connection URLs hold.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
 import { credentialsIn, redactUrl } from './connection/database-url.ts';
 import { ConnectionConfigError, MissingDependencyError, RagChatDbError } from './errors.ts';
 import { connectForMigrations, type MigrationClient, openEmbedded } from './migrate/client.ts';
 import { MigrationFailedError, MigrationLockTimeoutError, MigrationRefusedError } from './migrate/errors.ts';
-import { moduleSource, packageRoot } from './migrate/files.ts';
+import { moduleSource, packageRoot, readMigrations } from './migrate/files.ts';
 import {
   isModuleName,
   isScope,
@@ -29,8 +30,10 @@ import {
   scopes,
   status,
 } from './migrate/index.ts';
+import { adoptMigrations } from './migrate/adopt.ts';
 import { lintMigrations } from './migrate/lint.ts';
 import { newMigration } from './migrate/new.ts';
+import { migrationScript } from './migrate/script.ts';
 import { problemsOf } from './migrate/state.ts';
 import { verifyMigrations } from './migrate/verify.ts';
 
@@ -74,6 +77,10 @@ const help = {
 
 Commands:
   init [--scope all|chat|auth|rls]  install the modules of a scope, or bring them up to date (alias: migrate)
+                                 --dry-run prints the SQL instead; --to M/TAG or --steps N stop early
+  script [--scope S]             write the scope's migrations as one psql-ready script (--out FILE)
+  adopt [--scope S]              record the migrations as applied on a database built without rag-chat-db,
+                                 if its schema is what they build
   rollback --module M               roll back a module's newest migration (--steps N, --to TAG, --all)
   status                         per module: applied, pending, tampered, failed
   verify                         apply, roll back and re-apply pending migrations on a scratch database
@@ -99,6 +106,9 @@ Running it again applies nothing.
 
 Options:
   --scope S           default all
+  --dry-run           print the SQL it would run (a psql-ready script, see script --help); change nothing
+  --to M/TAG          apply pending migrations up to and including M/TAG (a tag alone if only one module has it)
+  --steps N           apply at most N pending migrations
   --lock-timeout MS   lock_timeout for every statement, default 5000
   --wait S            how long to wait for another migration run, default 120
   --verbose           print stack traces
@@ -154,6 +164,23 @@ run until resolved. An INVALID index it left is dropped.
   --mark-applied       you finished it by hand: record it as applied
   --mark-rolled-back   you finished its rollback by hand: record it as not applied
 `,
+  script: `Usage: rag-chat-db script [--scope all|chat|auth|rls] [--out FILE]
+
+Writes every migration of the scope as one script for psql, to FILE or stdout, without connecting:
+  psql "$DATABASE_URL" -f install.sql
+Each migration runs as init runs it (in a transaction with its journal row; no-transaction files
+statement by statement), under the same lock, and only if its journal row is missing: a database the
+script built is one the CLI recognises, and running the script twice applies nothing the second time.
+`,
+  adopt: `Usage: rag-chat-db adopt [--scope all|chat|auth|rls]
+
+For a database whose schema was built without rag-chat-db (psql -f of the migration files, a DBA's
+script): applies the scope's migrations to an empty scratch database (a new database on the same server,
+dropped afterwards; in memory for the embedded database), compares the two schemas and, only if every
+object the migrations make is there as they make it, records them as applied. Otherwise it writes
+nothing and lists what differs ("- " missing or different, "+ " added on their tables); exits 1.
+Needs the right to CREATE DATABASE, or $ADOPT_SCRATCH_URL naming an empty database to use instead.
+`,
   modules: `Usage: rag-chat-db modules
 
 Lists the modules, their migrations folders and what each needs.
@@ -192,6 +219,10 @@ export async function main(argv: string[], rawIo: Io = defaultIo()): Promise<num
         return await resolveCommand(rest, io);
       case 'modules':
         return modulesCommand(rest, io);
+      case 'script':
+        return scriptCommand(rest, io);
+      case 'adopt':
+        return await adoptCommand(rest, io);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
@@ -338,16 +369,129 @@ async function withDatabase<T>(io: Io, fn: (client: MigrationClient) => Promise<
 }
 
 async function initCommand(args: string[], io: Io): Promise<number> {
-  const { values } = parse(args, { scope: { type: 'string' } });
+  const { values } = parse(args, { scope: { type: 'string' }, 'dry-run': { type: 'boolean' }, to: { type: 'string' }, steps: { type: 'string' } });
   if (values.help) return printHelp(io, 'init');
   const scope = parseScope(values.scope);
+  const maxSteps = values.steps === undefined ? undefined : wholeNumber('steps', values.steps);
+  const options = { ...runOptions(values, io), maxSteps, to: values.to };
   return withDatabase(io, async (client) => {
+    if (values['dry-run']) {
+      const states = await status(client, scopes[scope]);
+      const problems = states.flatMap(problemsOf);
+      if (problems.length > 0) throw new MigrationRefusedError(problems);
+      const pending = states.flatMap((state) => state.pending);
+      const last = Math.min(maxSteps ?? pending.length, values.to === undefined ? pending.length : throughTag(pending, values.to));
+      const chosen = new Set(pending.slice(0, last));
+      io.out(
+        migrationScript(
+          states.map((state) => ({ source: state.source, files: state.pending.filter((file) => chosen.has(file)) })),
+          { lockTimeoutMs: options.lockTimeoutMs, title: `rag-chat-db init --dry-run on ${client.description}, scope ${scope}: ${chosen.size} pending` },
+        ),
+      );
+      return exitCodes.ok;
+    }
     io.out(`rag-chat-db: ${client.description}, scope ${scope} (${scopes[scope].join(', ')})`);
-    const steps = await migrate(client, { scope, ...runOptions(values, io) });
+    const steps = await migrate(client, { scope, ...options });
     io.out(steps.length === 0 ? 'up to date: nothing to apply' : `applied ${steps.length} migration${steps.length === 1 ? '' : 's'}`);
     await noteUnlinkedModules(client, scope, io);
     return exitCodes.ok;
   });
+}
+
+function wholeNumber(name: string, raw: string): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${name} takes a whole number of at least 1, not "${raw}"`);
+  return value;
+}
+
+/** For --dry-run: how many pending files `--to` takes (the runner checks the same under its lock). */
+function throughTag(pending: readonly { module: string; tag: string }[], to: string): number {
+  const index = pending.findIndex((file) => to === `${file.module}/${file.tag}` || to === file.tag);
+  if (index === -1) throw new MigrationRefusedError([`${to} is not a pending migration.`]);
+  return index + 1;
+}
+
+function scriptCommand(args: string[], io: Io): number {
+  const { values } = parse(args, { scope: { type: 'string' }, out: { type: 'string' } });
+  if (values.help) return printHelp(io, 'script');
+  const scope = parseScope(values.scope);
+  const parts = scopes[scope].map((name) => {
+    const source = moduleSource(name);
+    return { source, files: readMigrations(source) };
+  });
+  const script = migrationScript(parts, { lockTimeoutMs: runOptions(values, io).lockTimeoutMs, title: `rag-chat-db ${version()}: the migrations of scope ${scope} (${scopes[scope].join(', ')})` });
+  if (values.out === undefined) {
+    io.out(script);
+  } else {
+    writeFileSync(resolvePath(io.cwd, values.out), script);
+    io.err(`wrote ${values.out}: psql "$DATABASE_URL" -f ${values.out}`);
+  }
+  return exitCodes.ok;
+}
+
+async function adoptCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, { scope: { type: 'string' } });
+  if (values.help) return printHelp(io, 'adopt');
+  const scope = parseScope(values.scope);
+  return withDatabase(io, async (client) => {
+    io.out(`rag-chat-db adopt: ${client.description}, scope ${scope} (${scopes[scope].join(', ')})`);
+    const report = await withScratch(client, io, (scratch) =>
+      adoptMigrations(client, scratch, scopes[scope].map((name) => moduleSource(name)), runOptions(values, io)),
+    );
+    if (report.adopted) {
+      io.out(`the schema matches: recorded ${report.migrations.length} migration${report.migrations.length === 1 ? '' : 's'} as applied`);
+      return exitCodes.ok;
+    }
+    io.out(`the schema differs from what the ${report.migrations.length} migrations build; nothing was recorded:`);
+    for (const line of report.differences) io.out(`  ${line}`);
+    return exitCodes.failed;
+  });
+}
+
+/**
+ * An empty database to build the expected schema on: $ADOPT_SCRATCH_URL; else
+ * a new database on DATABASE_URL's server, dropped afterwards; for the
+ * embedded database, an in-memory one.
+ */
+async function withScratch<T>(client: MigrationClient, io: Io, fn: (scratch: MigrationClient) => Promise<T>): Promise<T> {
+  const given = io.env.ADOPT_SCRATCH_URL;
+  const url = io.env.DATABASE_URL;
+  if (given) {
+    const scratch = await connectChecked(given, io);
+    try {
+      return await fn(scratch);
+    } finally {
+      await scratch.close();
+    }
+  }
+  if (!url) {
+    const scratch = await openEmbedded('memory://');
+    try {
+      return await fn(scratch);
+    } finally {
+      await scratch.close();
+    }
+  }
+  const name = `rag_chat_db_adopt_${randomBytes(6).toString('hex')}`;
+  try {
+    await client.query(`CREATE DATABASE "${name}"`);
+  } catch (error) {
+    throw new MigrationRefusedError([
+      `cannot create a scratch database to compare with (${(error as Error).message}); set ADOPT_SCRATCH_URL to an empty database (a Neon branch of nothing, a local one).`,
+    ]);
+  }
+  try {
+    const scratchUrl = new URL(url);
+    scratchUrl.pathname = `/${name}`;
+    const scratch = await connectChecked(scratchUrl.toString(), io);
+    try {
+      return await fn(scratch);
+    } finally {
+      await scratch.close();
+    }
+  } finally {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  }
 }
 
 /** auth and chat both installed without the link module: say how to link them. */

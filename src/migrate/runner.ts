@@ -20,6 +20,8 @@ export interface RunOptions {
   waitMs?: number;
   /** Apply at most this many files (all pending when absent). */
   maxSteps?: number;
+  /** Apply pending files up to and including this one (`module/tag`, or a tag only one module has). */
+  to?: string;
   onProgress?: (event: ProgressEvent) => void;
 }
 
@@ -75,7 +77,8 @@ export async function applyMigrations(
   return underLock(client, sources, options, async (states) => {
     const steps: Step[] = [];
     const pending = states.flatMap((state) => state.pending.map((file) => ({ state, file })));
-    for (const { state, file } of pending.slice(0, options.maxSteps ?? pending.length)) {
+    const last = options.to === undefined ? pending.length : pendingThrough(pending.map(({ file }) => file), states, options.to);
+    for (const { state, file } of pending.slice(0, Math.min(last, options.maxSteps ?? pending.length))) {
       {
         const started = performance.now();
         options.onProgress?.({ type: 'start', module: file.module, tag: file.tag, direction: 'up', noTransaction: file.up.noTransaction });
@@ -87,6 +90,20 @@ export async function applyMigrations(
     }
     return steps;
   });
+}
+
+/** How many of the pending files `to` takes: up to and including it. Refused if it is not pending. */
+function pendingThrough(pending: readonly MigrationFile[], states: readonly ModuleState[], to: string): number {
+  const matches = (file: MigrationFile) => to === `${file.module}/${file.tag}` || to === file.tag;
+  const index = pending.findIndex(matches);
+  if (index === -1) {
+    const applied = states.some((state) => state.applied.some(({ file }) => matches(file)));
+    throw new MigrationRefusedError([
+      applied ? `${to} is already applied.` : `${to} is not a pending migration; pending: ${pending.map((file) => `${file.module}/${file.tag}`).join(', ') || 'none'}.`,
+    ]);
+  }
+  if (pending.filter(matches).length > 1) throw new MigrationRefusedError([`${to} names a migration of several modules: give it as module/tag.`]);
+  return index + 1;
 }
 
 export type RollbackTarget = { steps: number } | { to: string } | { all: true };
