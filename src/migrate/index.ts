@@ -103,12 +103,12 @@ export function installSources(scope: Scope, set: ModuleSet = builtinModules): M
  * Installs (or brings up to date) the modules of a scope, then the
  * application modules of `modules`, under one lock. Running it again applies nothing.
  */
-export function migrate(target: MigrationTarget, options: RunOptions & ModuleOptions & { scope?: Scope } = {}): Promise<Step[]> {
+export async function migrate(target: MigrationTarget, options: RunOptions & ModuleOptions & { scope?: Scope } = {}): Promise<Step[]> {
   return applyMigrations(migrationClientOf(target), installSources(options.scope ?? 'all', options.modules), options);
 }
 
 /** Rolls back one module: `{ steps: 1 }` by default, `{ to: tag }` (which stays applied) or `{ all: true }`. */
-export function rollback(
+export async function rollback(
   target: MigrationTarget,
   module: ModuleRef,
   to: RollbackTarget = { steps: 1 },
@@ -121,7 +121,7 @@ export function rollback(
 }
 
 /** Every module's state: applied, pending, tampered, missing, out of order, incomplete. Changes nothing. */
-export function status(
+export async function status(
   target: MigrationTarget,
   modulesToRead: readonly (ModuleName | ModuleInfo | MigrationSource)[] = moduleNames,
 ): Promise<ModuleState[]> {
@@ -129,12 +129,12 @@ export function status(
 }
 
 /** Clears the record of a failed no-transaction file; see `rag-chat-db resolve --help`. */
-export function resolve(
+export async function resolve(
   target: MigrationTarget,
   module: ModuleRef,
   tag: string,
   action: ResolveAction,
   options: RunOptions & ModuleOptions = {},
-) {
+): Promise<string> {
   return resolveIncomplete(migrationClientOf(target), sourceOf(module, options.modules), tag, action, options);
 }

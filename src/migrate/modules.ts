@@ -14,7 +14,7 @@ export const moduleNames = builtinModuleNames;
 /** A built-in module's name. Application modules are plain strings, checked against the config. */
 export type ModuleName = BuiltinModuleName;
 
-export interface ModuleInfo<Name extends string = string> {
+export interface ModuleInfo<Name extends string = string, Required extends string = string> {
   name: Name;
   /** `builtin`: ships with rag-chat-db; `app`: declared in the project's rag-chat-db.config file. */
   kind: 'builtin' | 'app';
@@ -25,19 +25,19 @@ export interface ModuleInfo<Name extends string = string> {
   /** drizzle's migrations table, in schema `drizzle`. */
   migrationsTable: string;
   /** Modules that must be installed first. */
-  requires: readonly string[];
+  requires: readonly Required[];
 }
 
 export const migrationsSchema = 'drizzle';
 
-export const modules: Record<BuiltinModuleName, ModuleInfo<BuiltinModuleName>> = {
+export const modules: Record<BuiltinModuleName, ModuleInfo<BuiltinModuleName, BuiltinModuleName>> = {
   auth: builtin('auth', []),
   chat: builtin('chat', []),
   link: builtin('link', ['auth', 'chat']),
   rls: builtin('rls', ['chat']),
 };
 
-function builtin(name: BuiltinModuleName, requires: readonly BuiltinModuleName[]): ModuleInfo<BuiltinModuleName> {
+function builtin(name: BuiltinModuleName, requires: readonly BuiltinModuleName[]): ModuleInfo<BuiltinModuleName, BuiltinModuleName> {
   return {
     name,
     kind: 'builtin',
