@@ -31,7 +31,7 @@ import {
 } from './migrate/index.ts';
 import { lintMigrations } from './migrate/lint.ts';
 import { newMigration } from './migrate/new.ts';
-import { problemsOf } from './migrate/state.ts';
+import { incompleteMessage, problemsOf } from './migrate/state.ts';
 import { verifyMigrations } from './migrate/verify.ts';
 
 /** Exit codes, documented in the README. */
@@ -226,7 +226,14 @@ function report(error: unknown, io: Io, verbose: boolean): number {
   ) {
     return exitCodes.refused;
   }
-  if (error instanceof MigrationFailedError) return exitCodes.failed;
+  if (error instanceof MigrationFailedError) {
+    if (error.noTransaction) {
+      // What the next run will say: the exact `rag-chat-db resolve <module>/<tag>` to run.
+      const { module, tag, direction, statementIndex, statementCount } = error;
+      io.err(`rag-chat-db: ${incompleteMessage({ module, tag, direction, statementIndex, statementCount, status: 'failed', error: null })}`);
+    }
+    return exitCodes.failed;
+  }
   return exitCodes.failed;
 }
 

@@ -1,8 +1,9 @@
 /**
- * The migration engine for the built-in modules, for programmatic use:
+ * The migration engine, for programmatic use: our modules, and a project's
+ * own (rag-chat-db.config.ts, read by `loadModules`):
  *
  *   const client = await connectForMigrations(process.env.DATABASE_URL!);
- *   try { await migrate(client, { scope: 'all' }); } finally { await client.close(); }
+ *   try { await migrate(client, { scope: 'all', modules: await loadModules(process.cwd()) }); } finally { await client.close(); }
  *
  * On PGlite, `migrate()` and friends also take the PGlite instance or a
  * drizzle instance on it (`migrate(drizzle(new PGlite('memory://')))`),
@@ -81,7 +82,7 @@ export function sourceOf(module: ModuleRef, set: ModuleSet = builtinModules): Mi
   if (!info) {
     throw new MigrationRefusedError([
       `"${module}" is not a module here; the modules are ${set.all.map((entry) => entry.name).join(', ')}` +
-        `${set.configPath ? ` (application modules from ${set.configPath})` : ' (declare your own in rag-chat-db.config.ts)'}.`,
+        `${set.configPath ? ` (application modules from ${set.configPath})` : '; for an application module, pass { modules: await loadModules(projectDir) }'}.`,
     ]);
   }
   return moduleSource(info);

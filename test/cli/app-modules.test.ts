@@ -145,6 +145,7 @@ describe('an application module, through the CLI', () => {
     const failed = await cli(['init'], { cwd, env });
     expect(failed.code).toBe(exitCodes.failed);
     expect(failed.stderr).toContain(`app/${indexTag}.sql, statement 2 of 2 failed`);
+    expect(failed.stderr).toContain(`run \`rag-chat-db resolve app/${indexTag} --retry\``); // at once, not only on the next run
 
     const state = await cli(['status'], { cwd, env });
     expect(state.code).toBe(exitCodes.refused);

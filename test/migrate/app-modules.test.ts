@@ -210,7 +210,9 @@ describe('the engine with application modules', () => {
 
       const unknown = await resolve(client, 'app', '0001_idx', 'retry', { modules: set }).catch((error: unknown) => error);
       expect(unknown).toBeInstanceOf(MigrationRefusedError);
-      expect((unknown as Error).message).toBe('"app" is not a module here; the modules are auth, chat, link, rls, indexes (declare your own in rag-chat-db.config.ts).');
+      expect((unknown as Error).message).toBe(
+        '"app" is not a module here; the modules are auth, chat, link, rls, indexes; for an application module, pass { modules: await loadModules(projectDir) }.',
+      );
 
       expect(await resolve(client, 'indexes', '0001_idx', 'retry', { modules: set })).toBe(
         'indexes/0001_idx: cleared; the next run applies it again from its first statement.',
