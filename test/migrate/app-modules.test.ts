@@ -4,11 +4,15 @@
  * rag-chat-db/migrate on migration sets of our own making, on a database of
  * this file's.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, expectTypeOf, inject, test } from 'vitest';
 import { appModules, defineConfig, loadModules } from '../../src/migrate/config.ts';
 import { connectForMigrations, type MigrationClient } from '../../src/migrate/client.ts';
 import { MigrationRefusedError } from '../../src/migrate/errors.ts';
+import { migrationsRoot, packageRoot } from '../../src/migrate/files.ts';
 import {
   installSources,
   migrate,
@@ -220,4 +224,12 @@ describe('the engine with application modules', () => {
       expect((await status(client, [info]))[0]!.incomplete).toEqual([]);
     });
   });
+});
+
+test('one copy of our migrations: the sources and the built package both read <package root>/drizzle, where `new` writes', async () => {
+  expect(migrationsRoot).toBe(packageRoot);
+  const built = (await import(pathToFileURL(join(packageRoot, 'dist/migrate/files.js')).href)) as typeof import('../../src/migrate/files.ts');
+  expect(built.migrationsRoot).toBe(packageRoot);
+  expect(built.moduleSource('auth').folder).toBe(join(packageRoot, 'drizzle', 'auth'));
+  expect(existsSync(join(packageRoot, 'dist', 'drizzle'))).toBe(false);
 });
