@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The package as a consumer gets it: only dist/, README, LICENSE and package.json; publint and
+# The package as a consumer gets it: only dist/, drizzle/ (the migrations, read in place), README, LICENSE and package.json; publint and
 # arethetypeswrong clean; installed from the tarball into a scratch ESM project, where all four
 # entry points import, type-check and run (migrations and a helper on an in-memory PGlite), and the root
 # entry loads no node: builtin, no postgres.js and no PGlite (it must bundle for edge runtimes).
@@ -11,7 +11,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 tarball="$work/$(npm pack --silent --pack-destination "$work" | tail -n 1)"
 
-unexpected=$(tar tzf "$tarball" | sed 's|^package/||' | grep -vE '^(dist/.*|README\.md|LICENSE|package\.json)$' || true)
+unexpected=$(tar tzf "$tarball" | sed 's|^package/||' | grep -vE '^(dist/.*|drizzle/(auth|chat|link|rls)/.*|README\.md|LICENSE|package\.json)$' || true)
 if [ -n "$unexpected" ]; then echo "unexpected files in the package:"; echo "$unexpected"; exit 1; fi
 
 npx publint --strict

@@ -7,20 +7,20 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
+import { relative as relativePath, resolve as resolvePath } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
 import { credentialsIn, redactUrl } from './connection/database-url.ts';
 import { ConnectionConfigError, MissingDependencyError, RagChatDbError } from './errors.ts';
 import { connectForMigrations, type MigrationClient, openEmbedded } from './migrate/client.ts';
 import { MigrationFailedError, MigrationLockTimeoutError, MigrationRefusedError } from './migrate/errors.ts';
+import { loadModules } from './migrate/config.ts';
 import { moduleSource, packageRoot, readMigrations } from './migrate/files.ts';
 import {
-  isModuleName,
+  installSources,
   isScope,
   migrate,
-  type ModuleName,
-  moduleNames,
-  modules,
+  type ModuleInfo,
+  type ModuleSet,
   type ProgressEvent,
   type ResolveAction,
   type RollbackTarget,
@@ -34,7 +34,7 @@ import { adoptMigrations } from './migrate/adopt.ts';
 import { lintMigrations } from './migrate/lint.ts';
 import { newMigration } from './migrate/new.ts';
 import { migrationScript } from './migrate/script.ts';
-import { problemsOf } from './migrate/state.ts';
+import { incompleteMessage, problemsOf } from './migrate/state.ts';
 import { verifyMigrations } from './migrate/verify.ts';
 
 /** Exit codes, documented in the README. */
@@ -97,7 +97,8 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 refused (nothing was run), 4 database unr
 `,
   init: `Usage: rag-chat-db init [--scope all|chat|auth|rls] [options]
 
-Installs the modules of the scope in dependency order and applies every pending migration.
+Installs the modules of the scope in dependency order and applies every pending migration, then the
+application modules of ./rag-chat-db.config.ts (if any) in dependency order, all under one lock.
 Running it again applies nothing.
   all    auth, chat and the link between them (foreign keys from chat to users)
   chat   sessions, messages, citations, feedback; user ids from an external auth provider
@@ -113,7 +114,7 @@ Options:
   --wait S            how long to wait for another migration run, default 120
   --verbose           print stack traces
 `,
-  rollback: `Usage: rag-chat-db rollback --module auth|chat|link|rls [--steps N | --to TAG | --all] [options]
+  rollback: `Usage: rag-chat-db rollback --module auth|chat|link|rls|<application module> [--steps N | --to TAG | --all] [options]
 
 Rolls back a module's applied migrations, newest first, each down file with its journal row in one
 transaction. --to TAG keeps TAG applied and rolls back what came after it. A module another installed
@@ -142,10 +143,13 @@ it should have. Exits 1 on any difference. Refuses to run on $DATABASE_URL's dat
 identify themselves (system identifier, database name, Neon branch), or when $DATABASE_URL's database
 cannot be reached to tell them apart, unless --yes-i-mean-it.
 `,
-  new: `Usage: rag-chat-db new "<description>" --module auth|chat|link [--custom]
+  new: `Usage: rag-chat-db new "<description>" --module <application module>|auth|chat|link [--custom]
 
-After changing src/schema/<module>.ts: runs drizzle-kit generate --name <description as a slug> and
+After changing the module's schema file: runs drizzle-kit generate --name <description as a slug> and
 writes the down file beside the new migration, drafted by reversing drizzle-kit's schema diff.
+In your project, --module names a module of ./rag-chat-db.config.ts: the project's drizzle-kit reads
+its schema, and only its folder is written (nothing at all when there is no change). auth, chat,
+link and rls take new migrations only in a checkout of rag-chat-db.
 With --custom: an empty migration to write by hand (data changes, CREATE INDEX CONCURRENTLY).
 The down file starts with "-- rag-chat-db: draft"; review it and delete that line (rollback and lint
 refuse drafts). Then: rag-chat-db verify, rag-chat-db init.
@@ -183,7 +187,7 @@ Needs the right to CREATE DATABASE, or $ADOPT_SCRATCH_URL naming an empty databa
 `,
   modules: `Usage: rag-chat-db modules
 
-Lists the modules, their migrations folders and what each needs.
+Lists the modules (ours, then those of ./rag-chat-db.config.ts), their migrations folders and what each needs.
 `,
 } as const;
 
@@ -218,9 +222,9 @@ export async function main(argv: string[], rawIo: Io = defaultIo()): Promise<num
       case 'resolve':
         return await resolveCommand(rest, io);
       case 'modules':
-        return modulesCommand(rest, io);
+        return await modulesCommand(rest, io);
       case 'script':
-        return scriptCommand(rest, io);
+        return await scriptCommand(rest, io);
       case 'adopt':
         return await adoptCommand(rest, io);
       default:
@@ -253,7 +257,14 @@ function report(error: unknown, io: Io, verbose: boolean): number {
   ) {
     return exitCodes.refused;
   }
-  if (error instanceof MigrationFailedError) return exitCodes.failed;
+  if (error instanceof MigrationFailedError) {
+    if (error.noTransaction) {
+      // What the next run will say: the exact `rag-chat-db resolve <module>/<tag>` to run.
+      const { module, tag, direction, statementIndex, statementCount } = error;
+      io.err(`rag-chat-db: ${incompleteMessage({ module, tag, direction, statementIndex, statementCount, status: 'failed', error: null })}`);
+    }
+    return exitCodes.failed;
+  }
   return exitCodes.failed;
 }
 
@@ -373,10 +384,13 @@ async function initCommand(args: string[], io: Io): Promise<number> {
   if (values.help) return printHelp(io, 'init');
   const scope = parseScope(values.scope);
   const maxSteps = values.steps === undefined ? undefined : wholeNumber('steps', values.steps);
+  const set = await loadModules(io.cwd);
+  const sources = installSources(scope, set); // refuses an application module whose requirements the scope leaves out, before connecting
   const options = { ...runOptions(values, io), maxSteps, to: values.to };
   return withDatabase(io, async (client) => {
+    const app = set.app.length ? `, then ${set.app.map((info) => info.name).join(', ')}` : '';
     if (values['dry-run']) {
-      const states = await status(client, scopes[scope]);
+      const states = await status(client, sources);
       const problems = states.flatMap(problemsOf);
       if (problems.length > 0) throw new MigrationRefusedError(problems);
       const pending = states.flatMap((state) => state.pending);
@@ -385,13 +399,13 @@ async function initCommand(args: string[], io: Io): Promise<number> {
       io.out(
         migrationScript(
           states.map((state) => ({ source: state.source, files: state.pending.filter((file) => chosen.has(file)) })),
-          { lockTimeoutMs: options.lockTimeoutMs, title: `rag-chat-db init --dry-run on ${client.description}, scope ${scope}: ${chosen.size} pending` },
+          { lockTimeoutMs: options.lockTimeoutMs, title: `rag-chat-db init --dry-run on ${client.description}, scope ${scope}${app}: ${chosen.size} pending` },
         ),
       );
       return exitCodes.ok;
     }
-    io.out(`rag-chat-db: ${client.description}, scope ${scope} (${scopes[scope].join(', ')})`);
-    const steps = await migrate(client, { scope, ...options });
+    io.out(`rag-chat-db: ${client.description}, scope ${scope} (${scopes[scope].join(', ')}${app})`);
+    const steps = await migrate(client, { scope, modules: set, ...options });
     io.out(steps.length === 0 ? 'up to date: nothing to apply' : `applied ${steps.length} migration${steps.length === 1 ? '' : 's'}`);
     await noteUnlinkedModules(client, scope, io);
     return exitCodes.ok;
@@ -411,15 +425,16 @@ function throughTag(pending: readonly { module: string; tag: string }[], to: str
   return index + 1;
 }
 
-function scriptCommand(args: string[], io: Io): number {
+async function scriptCommand(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, { scope: { type: 'string' }, out: { type: 'string' } });
   if (values.help) return printHelp(io, 'script');
   const scope = parseScope(values.scope);
-  const parts = scopes[scope].map((name) => {
-    const source = moduleSource(name);
-    return { source, files: readMigrations(source) };
+  const sources = installSources(scope, await loadModules(io.cwd));
+  const parts = sources.map((source) => ({ source, files: readMigrations(source) }));
+  const script = migrationScript(parts, {
+    lockTimeoutMs: runOptions(values, io).lockTimeoutMs,
+    title: `rag-chat-db ${version()}: the migrations of scope ${scope} (${sources.map((source) => source.name).join(', ')})`,
   });
-  const script = migrationScript(parts, { lockTimeoutMs: runOptions(values, io).lockTimeoutMs, title: `rag-chat-db ${version()}: the migrations of scope ${scope} (${scopes[scope].join(', ')})` });
   if (values.out === undefined) {
     io.out(script);
   } else {
@@ -433,11 +448,10 @@ async function adoptCommand(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, { scope: { type: 'string' } });
   if (values.help) return printHelp(io, 'adopt');
   const scope = parseScope(values.scope);
+  const sources = installSources(scope, await loadModules(io.cwd));
   return withDatabase(io, async (client) => {
-    io.out(`rag-chat-db adopt: ${client.description}, scope ${scope} (${scopes[scope].join(', ')})`);
-    const report = await withScratch(client, io, (scratch) =>
-      adoptMigrations(client, scratch, scopes[scope].map((name) => moduleSource(name)), runOptions(values, io)),
-    );
+    io.out(`rag-chat-db adopt: ${client.description}, scope ${scope} (${sources.map((source) => source.name).join(', ')})`);
+    const report = await withScratch(client, io, (scratch) => adoptMigrations(client, scratch, sources, runOptions(values, io)));
     if (report.adopted) {
       io.out(`the schema matches: recorded ${report.migrations.length} migration${report.migrations.length === 1 ? '' : 's'} as applied`);
       return exitCodes.ok;
@@ -511,8 +525,8 @@ async function rollbackCommand(args: string[], io: Io): Promise<number> {
     all: { type: 'boolean' },
   });
   if (values.help) return printHelp(io, 'rollback');
-  const module = values.module;
-  if (!isModuleName(module)) throw new UsageError(`--module must be one of ${moduleNames.join(', ')}`);
+  const set = await loadModules(io.cwd);
+  const module = moduleOption(values.module, set).name;
   const chosen = [values.steps !== undefined, values.to !== undefined, values.all === true].filter(Boolean).length;
   if (chosen > 1) throw new UsageError('give one of --steps, --to and --all');
   let target: RollbackTarget = { steps: 1 };
@@ -525,7 +539,7 @@ async function rollbackCommand(args: string[], io: Io): Promise<number> {
   }
   return withDatabase(io, async (client) => {
     io.out(`rag-chat-db: ${client.description}, rolling back ${module}`);
-    const steps = await rollback(client, module, target, runOptions(values, io));
+    const steps = await rollback(client, module, target, { modules: set, ...runOptions(values, io) });
     io.out(steps.length === 0 ? 'nothing to roll back' : `rolled back ${steps.length} migration${steps.length === 1 ? '' : 's'}`);
     return exitCodes.ok;
   });
@@ -534,8 +548,9 @@ async function rollbackCommand(args: string[], io: Io): Promise<number> {
 async function statusCommand(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, { json: { type: 'boolean' } });
   if (values.help) return printHelp(io, 'status');
+  const set = await loadModules(io.cwd);
   return withDatabase(io, async (client) => {
-    const states = await status(client);
+    const states = await status(client, set.all);
     const problems = states.flatMap(problemsOf);
     if (values.json) {
       io.out(
@@ -556,10 +571,11 @@ async function statusCommand(args: string[], io: Io): Promise<number> {
       );
     } else {
       io.out(client.description);
-      io.out(`${'module'.padEnd(8)}${'applied'.padEnd(10)}${'pending'.padEnd(10)}${'tampered'.padEnd(10)}failed`);
+      const width = Math.max(8, ...states.map((state) => state.source.name.length + 2));
+      io.out(`${'module'.padEnd(width)}${'applied'.padEnd(10)}${'pending'.padEnd(10)}${'tampered'.padEnd(10)}failed`);
       for (const state of states) {
         io.out(
-          `${state.source.name.padEnd(8)}${`${state.applied.length}/${state.files.length}`.padEnd(10)}` +
+          `${state.source.name.padEnd(width)}${`${state.applied.length}/${state.files.length}`.padEnd(10)}` +
             `${String(state.pending.length).padEnd(10)}${String(state.tampered.length).padEnd(10)}${state.incomplete.length}`,
         );
       }
@@ -576,6 +592,7 @@ async function verifyCommand(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, { scope: { type: 'string' }, 'yes-i-mean-it': { type: 'boolean' } });
   if (values.help) return printHelp(io, 'verify');
   const scope = parseScope(values.scope);
+  const sources = installSources(scope, await loadModules(io.cwd));
   loadDotEnv(io);
   const url = urlFromEnv(io, 'VERIFY_DATABASE_URL');
   const production = url && !values['yes-i-mean-it'] ? urlFromEnv(io, 'DATABASE_URL') : undefined;
@@ -583,7 +600,7 @@ async function verifyCommand(args: string[], io: Io): Promise<number> {
   try {
     if (production) await refuseProduction(client, production, io);
     io.out(`rag-chat-db verify: ${url ? client.description : 'a fresh in-memory PGlite database (VERIFY_DATABASE_URL is not set)'}`);
-    const report = await verifyMigrations(client, scopes[scope].map((name) => moduleSource(name)), {
+    const report = await verifyMigrations(client, sources, {
       ...runOptions(values, io),
       onProgress: () => {},
       onStep: (step) => {
@@ -647,8 +664,8 @@ async function newCommand(args: string[], io: Io): Promise<number> {
   if (values.help) return printHelp(io, 'new');
   const description = positionals.join(' ').trim();
   if (!description) throw new UsageError('new needs a description, e.g. rag-chat-db new "add user timezone preference" --module auth');
-  if (!isModuleName(values.module)) throw new UsageError(`--module must be one of ${moduleNames.join(', ')}`);
-  const created = await newMigration({ description, module: values.module, custom: values.custom ?? false, root: io.cwd });
+  const module = moduleOption(values.module, await loadModules(io.cwd));
+  const created = await newMigration({ description, module, custom: values.custom ?? false, root: io.cwd });
   io.out(`created ${created.upPath}`);
   io.out(`created ${created.downPath} (a draft${created.drafted.length ? ` of ${created.drafted.length} statement${created.drafted.length === 1 ? '' : 's'}` : ''}: review it, then delete its first line)`);
   io.out('next: rag-chat-db verify, then rag-chat-db init');
@@ -658,7 +675,10 @@ async function newCommand(args: string[], io: Io): Promise<number> {
 async function lintCommand(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, {});
   if (values.help) return printHelp(io, 'lint');
-  const findings = await lintMigrations(io.cwd);
+  const set = await loadModules(io.cwd);
+  // In a project, its own modules (ours ship linted); in a checkout of rag-chat-db, ours too.
+  const linted = set.all.filter((info) => info.kind === 'app' || existsSync(resolvePath(io.cwd, info.migrationsFolder)));
+  const findings = await lintMigrations(io.cwd, linted.map((info) => moduleSource(info, io.cwd)));
   for (const finding of findings) io.out(`${finding.file}:${finding.line}: ${finding.rule}: ${finding.message}`);
   io.out(findings.length === 0 ? 'lint: no problems' : `lint: ${findings.length} problem${findings.length === 1 ? '' : 's'}`);
   return findings.length === 0 ? exitCodes.ok : exitCodes.failed;
@@ -672,24 +692,38 @@ async function resolveCommand(args: string[], io: Io): Promise<number> {
   );
   if (values.help) return printHelp(io, 'resolve');
   const [id] = positionals;
+  const set = await loadModules(io.cwd);
   const [module, tag] = (id ?? '').split('/');
-  if (!isModuleName(module) || !tag) throw new UsageError('resolve needs <module>/<tag>, e.g. rag-chat-db resolve chat/0002_add_index --retry');
+  if (!module || !set.get(module) || !tag) {
+    throw new UsageError(
+      `resolve needs <module>/<tag> with a module among ${set.all.map((info) => info.name).join(', ')}, e.g. rag-chat-db resolve chat/0002_add_index --retry`,
+    );
+  }
   const actions = (['retry', 'mark-applied', 'mark-rolled-back'] as const).filter((action) => values[action]);
   if (actions.length !== 1) throw new UsageError('give one of --retry, --mark-applied and --mark-rolled-back');
   return withDatabase(io, async (client) => {
-    io.out(await resolve(client, module as ModuleName, tag, actions[0] as ResolveAction, runOptions(values, io)));
+    io.out(await resolve(client, module, tag, actions[0] as ResolveAction, { modules: set, ...runOptions(values, io) }));
     return exitCodes.ok;
   });
 }
 
-function modulesCommand(args: string[], io: Io): number {
+async function modulesCommand(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, {});
   if (values.help) return printHelp(io, 'modules');
-  for (const name of moduleNames) {
-    const { requires, migrationsFolder } = modules[name];
-    io.out(`${name.padEnd(6)} ${migrationsFolder.padEnd(14)} ${requires.length ? `needs ${requires.join(', ')}` : 'stands alone'}`);
+  const set = await loadModules(io.cwd);
+  const width = Math.max(6, ...set.all.map((info) => info.name.length));
+  for (const { name, kind, requires, migrationsFolder } of set.all) {
+    const folder = kind === 'app' ? relativePath(io.cwd, migrationsFolder) : migrationsFolder;
+    io.out(`${name.padEnd(width)} ${folder.padEnd(14)} ${requires.length ? `needs ${requires.join(', ')}` : 'stands alone'}`);
   }
   return exitCodes.ok;
+}
+
+/** --module: one of ours or a configured application module. */
+function moduleOption(name: string | undefined, set: ModuleSet): ModuleInfo {
+  const info = name === undefined ? undefined : set.get(name);
+  if (!info) throw new UsageError(`--module must be one of ${set.all.map((entry) => entry.name).join(', ')}`);
+  return info;
 }
 
 function printHelp(io: Io, command: keyof typeof help): number {

@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ModuleInfo, type ModuleName, modules } from './modules.ts';
 
@@ -32,8 +32,12 @@ function nearestHolding(name: string): string {
 /** The package root: the folder holding package.json. */
 export const packageRoot = nearestHolding('package.json');
 
-/** The folder holding the shipped `drizzle/` migrations: `dist/` in the published package, the root in a checkout. */
-export const migrationsRoot = nearestHolding(join('drizzle', 'auth', 'meta', '_journal.json'));
+/**
+ * The folder holding the shipped `drizzle/` migrations: the package root, in
+ * a checkout (where `new` writes them) and in the published package alike.
+ * There is one copy: the build copies nothing, so no stale copy can disagree.
+ */
+export const migrationsRoot = packageRoot;
 
 export interface SqlFile {
   path: string;
@@ -72,11 +76,12 @@ interface Journal {
   entries: { idx: number; tag: string; when: number; breakpoints: boolean }[];
 }
 
+/** A module's migrations; an application module's folder is absolute already, so `root` applies to built-ins only. */
 export function moduleSource(module: ModuleName | ModuleInfo, root = migrationsRoot): MigrationSource {
   const info = typeof module === 'string' ? modules[module] : module;
   return {
     name: info.name,
-    folder: join(root, info.migrationsFolder),
+    folder: resolve(root, info.migrationsFolder),
     migrationsTable: info.migrationsTable,
     requires: info.requires,
   };
@@ -85,7 +90,9 @@ export function moduleSource(module: ModuleName | ModuleInfo, root = migrationsR
 
 export function readMigrations(source: ModuleName | MigrationSource, root = migrationsRoot): MigrationFile[] {
   const { name, folder } = typeof source === 'string' ? moduleSource(source, root) : source;
-  const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as Journal;
+  const journalPath = join(folder, 'meta', '_journal.json');
+  if (!existsSync(journalPath)) return []; // an application module before its first `rag-chat-db new`
+  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as Journal;
   return journal.entries.map(({ tag, when }) => {
     const upPath = join(folder, `${tag}.sql`);
     const downPath = join(folder, `${tag}.down.sql`);

@@ -1,16 +1,18 @@
 /**
- * The migration engine for the built-in modules, for programmatic use:
+ * The migration engine, for programmatic use: our modules, and a project's
+ * own (rag-chat-db.config.ts, read by `loadModules`):
  *
  *   const client = await connectForMigrations(process.env.DATABASE_URL!);
- *   try { await migrate(client, { scope: 'all' }); } finally { await client.close(); }
+ *   try { await migrate(client, { scope: 'all', modules: await loadModules(process.cwd()) }); } finally { await client.close(); }
  *
  * On PGlite, `migrate()` and friends also take the PGlite instance or a
  * drizzle instance on it (`migrate(drizzle(new PGlite('memory://')))`),
  * and leave it open.
  */
 import { type MigrationTarget, migrationClientOf } from './client.ts';
-import { moduleSource } from './files.ts';
-import { type ModuleName, moduleNames, type Scope, scopes } from './modules.ts';
+import { MigrationRefusedError } from './errors.ts';
+import { type MigrationSource, moduleSource } from './files.ts';
+import { builtinModules, type ModuleInfo, type ModuleName, type ModuleSet, moduleNames, type Scope, scopes } from './modules.ts';
 import {
   applyMigrations,
   type ResolveAction,
@@ -33,9 +35,23 @@ export {
   type PgliteDrizzle,
   type Queryable,
 } from './client.ts';
+export { type AppModuleConfig, configFileNames, defineConfig, findConfig, loadModules, type RagChatDbConfig } from './config.ts';
 export { MigrationFailedError, MigrationLockTimeoutError, MigrationRefusedError } from './errors.ts';
 export { type MigrationFile, type MigrationSource, moduleSource, readMigrations } from './files.ts';
-export { isModuleName, isScope, type ModuleName, moduleNames, modules, type Scope, scopes } from './modules.ts';
+export {
+  type BuiltinModuleName,
+  builtinModuleNames,
+  builtinModules,
+  isModuleName,
+  isScope,
+  type ModuleInfo,
+  type ModuleName,
+  type ModuleSet,
+  moduleNames,
+  modules,
+  type Scope,
+  scopes,
+} from './modules.ts';
 export {
   applyMigrations,
   defaultLockTimeoutMs,
@@ -50,28 +66,76 @@ export {
 } from './runner.ts';
 export type { ModuleState } from './state.ts';
 
-/** Installs (or brings up to date) the modules of a scope. Running it again applies nothing. */
-export function migrate(target: MigrationTarget, options: RunOptions & { scope?: Scope } = {}): Promise<Step[]> {
-  return applyMigrations(migrationClientOf(target), scopes[options.scope ?? 'all'].map((name) => moduleSource(name)), options);
+/** A module by name (ours, or one of `modules`' application modules), or given as its info or source. */
+// `string & {}` keeps the built-in names suggested while any configured name is accepted.
+export type ModuleRef = ModuleName | (string & {}) | ModuleInfo | MigrationSource;
+
+export interface ModuleOptions {
+  /** The project's modules, from `loadModules(dir)`; ours alone by default. */
+  modules?: ModuleSet;
+}
+
+/** The source of a module, or a refusal naming the modules there are (never a TypeError for an unknown name). */
+export function sourceOf(module: ModuleRef, set: ModuleSet = builtinModules): MigrationSource {
+  if (typeof module !== 'string') return 'migrationsFolder' in module ? moduleSource(module) : module;
+  const info = set.get(module);
+  if (!info) {
+    throw new MigrationRefusedError([
+      `"${module}" is not a module here; the modules are ${set.all.map((entry) => entry.name).join(', ')}` +
+        `${set.configPath ? ` (application modules from ${set.configPath})` : '; for an application module, pass { modules: await loadModules(projectDir) }'}.`,
+    ]);
+  }
+  return moduleSource(info);
+}
+
+/** What `init --scope S` applies: the scope's built-in modules, then every application module in dependency order. */
+export function installSources(scope: Scope, set: ModuleSet = builtinModules): MigrationSource[] {
+  const installed = new Set<string>([...scopes[scope], ...set.app.map((info) => info.name)]);
+  const problems = set.app.flatMap((info) =>
+    info.requires
+      .filter((needed) => !installed.has(needed))
+      .map((needed) => `application module ${info.name} requires ${needed}, which scope ${scope} does not install; choose a scope that does.`),
+  );
+  if (problems.length > 0) throw new MigrationRefusedError(problems);
+  return [...scopes[scope].map((name) => moduleSource(name)), ...set.app.map((info) => moduleSource(info))];
+}
+
+/**
+ * Installs (or brings up to date) the modules of a scope, then the
+ * application modules of `modules`, under one lock. Running it again applies nothing.
+ */
+export async function migrate(target: MigrationTarget, options: RunOptions & ModuleOptions & { scope?: Scope } = {}): Promise<Step[]> {
+  return applyMigrations(migrationClientOf(target), installSources(options.scope ?? 'all', options.modules), options);
 }
 
 /** Rolls back one module: `{ steps: 1 }` by default, `{ to: tag }` (which stays applied) or `{ all: true }`. */
-export function rollback(
+export async function rollback(
   target: MigrationTarget,
-  module: ModuleName,
+  module: ModuleRef,
   to: RollbackTarget = { steps: 1 },
-  options: RunOptions = {},
+  options: RunOptions & ModuleOptions = {},
 ): Promise<Step[]> {
-  const others = moduleNames.filter((name) => name !== module).map((name) => moduleSource(name));
-  return rollbackMigrations(migrationClientOf(target), moduleSource(module), to, others, options);
+  const set = options.modules ?? builtinModules;
+  const source = sourceOf(module, set);
+  const others = set.all.filter((info) => info.name !== source.name).map((info) => moduleSource(info));
+  return rollbackMigrations(migrationClientOf(target), source, to, others, options);
 }
 
 /** Every module's state: applied, pending, tampered, missing, out of order, incomplete. Changes nothing. */
-export function status(target: MigrationTarget, modulesToRead: readonly ModuleName[] = moduleNames): Promise<ModuleState[]> {
-  return readStates(migrationClientOf(target), modulesToRead.map((name) => moduleSource(name)));
+export async function status(
+  target: MigrationTarget,
+  modulesToRead: readonly (ModuleName | ModuleInfo | MigrationSource)[] = moduleNames,
+): Promise<ModuleState[]> {
+  return readStates(migrationClientOf(target), modulesToRead.map((module) => sourceOf(module)));
 }
 
 /** Clears the record of a failed no-transaction file; see `rag-chat-db resolve --help`. */
-export function resolve(target: MigrationTarget, module: ModuleName, tag: string, action: ResolveAction, options: RunOptions = {}) {
-  return resolveIncomplete(migrationClientOf(target), moduleSource(module), tag, action, options);
+export async function resolve(
+  target: MigrationTarget,
+  module: ModuleRef,
+  tag: string,
+  action: ResolveAction,
+  options: RunOptions & ModuleOptions = {},
+): Promise<string> {
+  return resolveIncomplete(migrationClientOf(target), sourceOf(module, options.modules), tag, action, options);
 }

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { MigrationRefusedError } from './errors.ts';
-import { moduleSource, readMigrations } from './files.ts';
+import { type MigrationSource, moduleSource, readMigrations } from './files.ts';
 import { moduleNames } from './modules.ts';
 
 const run = promisify(execFile);
@@ -70,11 +70,15 @@ interface SquawkResult {
   message: string;
 }
 
-export async function lintMigrations(root = process.cwd()): Promise<LintFinding[]> {
+export async function lintMigrations(
+  root = process.cwd(),
+  sources: readonly MigrationSource[] = moduleNames.map((name) => moduleSource(name, root)),
+): Promise<LintFinding[]> {
   const squawk = squawkBin();
   const findings: LintFinding[] = [];
-  for (const name of moduleNames) {
-    for (const migration of readMigrations(moduleSource(name, root))) {
+  for (const source of sources) {
+    const name = source.name;
+    for (const migration of readMigrations(source)) {
       if (!migration.down) {
         findings.push({ file: relative(root, migration.downPath), line: 0, rule: 'rag-chat-db/down-file', message: 'missing: every migration needs a down file' });
       } else if (migration.down.draft) {

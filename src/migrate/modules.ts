@@ -1,34 +1,46 @@
 /**
- * The installable modules, in dependency order. Each has its own schema file,
- * migrations folder and journal, and its own drizzle migrations table.
+ * The modules, as data: our four built-in ones (each with its own schema
+ * file, migrations folder and journal, and its own drizzle migrations table)
+ * and the application modules a project declares in `rag-chat-db.config.ts`
+ * (config.ts). Every command takes a `ModuleSet` and treats both kinds alike.
  */
-export const moduleNames = ['auth', 'chat', 'link', 'rls'] as const;
-export type ModuleName = (typeof moduleNames)[number];
 
-export interface ModuleInfo {
-  name: ModuleName;
-  /** Schema file, relative to the package root (what drizzle-kit reads). */
+/** The built-in modules, in dependency order. */
+export const builtinModuleNames = ['auth', 'chat', 'link', 'rls'] as const;
+export type BuiltinModuleName = (typeof builtinModuleNames)[number];
+
+/** The built-in modules' names (kept under this name for existing callers). */
+export const moduleNames = builtinModuleNames;
+/** A built-in module's name. Application modules are plain strings, checked against the config. */
+export type ModuleName = BuiltinModuleName;
+
+export interface ModuleInfo<Name extends string = string, Required extends string = string> {
+  name: Name;
+  /** `builtin`: ships with rag-chat-db; `app`: declared in the project's rag-chat-db.config file. */
+  kind: 'builtin' | 'app';
+  /** Schema file (what drizzle-kit reads): relative to the package root for built-ins, absolute for application modules. */
   schemaFile: string;
-  /** Migrations folder, relative to the package root. */
+  /** Migrations folder: relative to the package root for built-ins, absolute for application modules. */
   migrationsFolder: string;
   /** drizzle's migrations table, in schema `drizzle`. */
   migrationsTable: string;
   /** Modules that must be installed first. */
-  requires: readonly ModuleName[];
+  requires: readonly Required[];
 }
 
 export const migrationsSchema = 'drizzle';
 
-export const modules: Record<ModuleName, ModuleInfo> = {
-  auth: module('auth', []),
-  chat: module('chat', []),
-  link: module('link', ['auth', 'chat']),
-  rls: module('rls', ['chat']),
+export const modules: Record<BuiltinModuleName, ModuleInfo<BuiltinModuleName, BuiltinModuleName>> = {
+  auth: builtin('auth', []),
+  chat: builtin('chat', []),
+  link: builtin('link', ['auth', 'chat']),
+  rls: builtin('rls', ['chat']),
 };
 
-function module(name: ModuleName, requires: readonly ModuleName[]): ModuleInfo {
+function builtin(name: BuiltinModuleName, requires: readonly BuiltinModuleName[]): ModuleInfo<BuiltinModuleName, BuiltinModuleName> {
   return {
     name,
+    kind: 'builtin',
     schemaFile: `src/schema/${name}.ts`,
     migrationsFolder: `drizzle/${name}`,
     migrationsTable: `__drizzle_migrations_${name}`,
@@ -36,8 +48,17 @@ function module(name: ModuleName, requires: readonly ModuleName[]): ModuleInfo {
   };
 }
 
+/**
+ * drizzle's migrations table for an application module. The `app_` infix
+ * keeps it apart from ours (`__drizzle_migrations_<built-in>`): no built-in
+ * module's name starts with `app_`, and none ever will.
+ */
+export function appMigrationsTable(name: string): string {
+  return `__drizzle_migrations_app_${name}`;
+}
+
 export function isModuleName(value: unknown): value is ModuleName {
-  return moduleNames.includes(value as ModuleName);
+  return builtinModuleNames.includes(value as ModuleName);
 }
 
 /** What `init --scope` installs, in dependency order. */
@@ -53,3 +74,23 @@ export type Scope = keyof typeof scopes;
 export function isScope(value: unknown): value is Scope {
   return typeof value === 'string' && Object.hasOwn(scopes, value);
 }
+
+/** The modules one project sees: ours, then its application modules in dependency order. */
+export interface ModuleSet {
+  /** Built-in modules first, then application modules, each after the modules it requires. */
+  readonly all: readonly ModuleInfo[];
+  /** The application modules, in dependency order (empty without a config file). */
+  readonly app: readonly ModuleInfo[];
+  /** The config file that declared the application modules, if any. */
+  readonly configPath: string | undefined;
+  get(name: string): ModuleInfo | undefined;
+}
+
+export function moduleSet(app: readonly ModuleInfo[] = [], configPath?: string): ModuleSet {
+  const all: readonly ModuleInfo[] = [...builtinModuleNames.map((name) => modules[name]), ...app];
+  const byName = new Map(all.map((info) => [info.name, info]));
+  return { all, app, configPath, get: (name) => byName.get(name) };
+}
+
+/** Only the built-in modules: what a project without a rag-chat-db.config file sees. */
+export const builtinModules: ModuleSet = moduleSet();

@@ -3,7 +3,7 @@
  * module, and hand its name to the test files, which clone it.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { TestProject } from 'vitest/node';
@@ -25,8 +25,7 @@ export default async function setup(project: TestProject) {
   // The CLI and multi-process tests run the built package: build it from the sources under test.
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: packageRoot, stdio: 'inherit' });
-  rmSync(join(packageRoot, 'dist', 'drizzle'), { recursive: true, force: true });
-  cpSync(join(packageRoot, 'drizzle'), join(packageRoot, 'dist', 'drizzle'), { recursive: true }); // as npm run build does
+  rmSync(join(packageRoot, 'dist', 'drizzle'), { recursive: true, force: true }); // left by builds that copied the migrations
   const server = await findTestServer();
   console.log(`rag-chat-db tests: PostgreSQL from ${server.source} (${redact(server.adminUrl)})`);
 

@@ -1,0 +1,68 @@
+/**
+ * A scratch consumer project: a package.json of its own, `rag-chat-db` and
+ * its peers resolvable from a node_modules of its own (links to this
+ * checkout, whose dist/ the global setup builds, and to its dependencies),
+ * a rag-chat-db.config file and an application module's schema. Nothing
+ * is written into this checkout's node_modules.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { packageRoot } from '../../src/migrate/files.ts';
+
+/** The seed's example: a column the application adds to our `users`, and a table of its own referencing it. */
+export const timezoneSchema = `import { pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { users as ourUsers } from 'rag-chat-db/schema';
+
+/** The columns this application adds to rag-chat-db's users table (declare only yours). */
+export const users = pgTable('users', {
+  timezone: text('timezone'),
+});
+
+export const bookmarks = pgTable('bookmarks', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  userId: uuid('user_id').notNull().references(() => ourUsers.id, { onDelete: 'cascade' }),
+  url: text('url').notNull(),
+});
+`;
+
+export interface ConsumerProject {
+  dir: string;
+  /** Every file under dir except node_modules, relative, sorted. */
+  files(): string[];
+  write(path: string, text: string): void;
+}
+
+export function consumerProject(options: { config?: { file: string; text: string }; schema?: string } = {}): ConsumerProject {
+  const dir = mkdtempSync(join(tmpdir(), 'rcdb-consumer-'));
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(packageRoot, join(dir, 'node_modules', 'rag-chat-db'));
+  for (const name of ['drizzle-orm', 'drizzle-kit', 'postgres', 'zod', 'drizzle-zod', 'squawk-cli', 'jiti']) {
+    const target = join(packageRoot, 'node_modules', name);
+    if (existsSync(target)) symlinkSync(target, join(dir, 'node_modules', name));
+  }
+  const project: ConsumerProject = {
+    dir,
+    files: () => walk(dir).map((path) => relative(dir, path)).sort(),
+    write: (path, text) => {
+      mkdirSync(join(dir, path, '..'), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    },
+  };
+  project.write('package.json', '{ "name": "consumer", "private": true, "type": "module" }\n');
+  project.write(
+    options.config?.file ?? 'rag-chat-db.config.mjs',
+    options.config?.text ??
+      `export default { modules: [{ name: 'app', folder: 'drizzle/app', schema: 'src/db/schema.ts', requires: ['auth'] }] };\n`,
+  );
+  project.write('src/db/schema.ts', options.schema ?? timezoneSchema);
+  return project;
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    if (name === 'node_modules') return [];
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? walk(path) : [path];
+  });
+}
