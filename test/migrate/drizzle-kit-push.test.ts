@@ -35,9 +35,9 @@ const configSnippet = readmeSnippet('// drizzle.config.ts');
 const schemaSnippet = readmeSnippet('// your-app/src/db/schema.ts');
 
 /** A consumer project: the README's config and schema, drizzle-kit, drizzle-orm and this package (built) installed as links. */
-function consumerProject(config: string): string {
+function consumerProject(config: string, type: 'module' | 'commonjs' = 'module'): string {
   const dir = mkdtempSync(join(tmpdir(), 'rcdb-push-'));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, type }));
   writeFileSync(join(dir, 'drizzle.config.ts'), config);
   const schemaPath = /schema: '([^']+)'/.exec(config)?.[1];
   if (!schemaPath) throw new Error('the README config names no schema file');
@@ -139,9 +139,10 @@ describe('tablesFilter', () => {
 });
 
 describe('drizzle-kit push from an application config (the README snippet)', () => {
-  test('with our tablesFilter: creates the application table, leaves ours, their rows and their catalog alone', { timeout: 180_000 }, async () => {
+  // drizzle-kit loads the config with require() (through tsx), in an ESM project or a CommonJS one (Next.js's default).
+  test.for(['module', 'commonjs'] as const)('with our tablesFilter (a "type": "%s" project): creates the application table, leaves ours, their rows and their catalog alone', { timeout: 180_000 }, async (type) => {
     const db = await installed();
-    const dir = consumerProject(configSnippet);
+    const dir = consumerProject(configSnippet, type);
     projects.push(dir);
     const [catalogBefore, rowsBefore, sequences] = await Promise.all([catalogOf(db.url), contents(db.url), ownedSequences(db.url)]);
     expect(sequences).toEqual(['messages_seq_seq']);
