@@ -33,10 +33,12 @@ JSON
 cat > consumer.ts <<'TS'
 import { addMessage, createSession, createUser, getConversationWithCitations, type Conversation, type Executor } from 'rag-chat-db';
 import { closeDb, createDb, createEmbeddedDb, type EmbeddedDatabase, type PostgresDatabase } from 'rag-chat-db/node';
-import { messages, type Message } from 'rag-chat-db/schema';
+import { messages, tablesFilter, tablesFilterFor, type Message } from 'rag-chat-db/schema';
 import { addMessageInput } from 'rag-chat-db/validators';
 import { migrate, openEmbedded } from 'rag-chat-db/migrate';
 
+const filters: string[][] = [tablesFilter, tablesFilterFor('chat')]; // what drizzle-kit's config takes
+void filters;
 const role: Message['role'] = 'user';
 addMessageInput.parse({ sessionId: crypto.randomUUID(), userId: crypto.randomUUID(), role, content: 'hi' });
 const client = await openEmbedded('memory://');
@@ -62,7 +64,8 @@ import { addMessage, createSession, createUser, getConversationWithCitations } f
 import { closeDb, createEmbeddedDb } from 'rag-chat-db/node';
 import { migrate, openEmbedded } from 'rag-chat-db/migrate';
 import { insertMessageSchema } from 'rag-chat-db/validators';
-import { messages } from 'rag-chat-db/schema';
+import { messages, tablesFilter } from 'rag-chat-db/schema';
+if (!tablesFilter.includes('!messages') || !tablesFilter.includes('!users')) throw new Error(`tablesFilter: ${tablesFilter}`);
 const dir = `${process.cwd()}/db`;
 const client = await openEmbedded(dir);
 await migrate(client, { scope: 'all' });

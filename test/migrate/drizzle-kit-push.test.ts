@@ -12,6 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Config } from 'drizzle-kit';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { catalogDifference } from '../../src/migrate/catalog.ts';
 import { packageRoot } from '../../src/migrate/files.ts';
@@ -126,6 +127,12 @@ afterAll(async () => {
   for (const dir of projects) rmSync(dir, { recursive: true, force: true });
 });
 
+// Both forms fit drizzle-kit's own config type (type-checked by npm run typecheck).
+const configs = [
+  { dialect: 'postgresql', schema: './src/db/schema.ts', tablesFilter },
+  { dialect: 'postgresql', schema: './src/db/schema.ts', tablesFilter: tablesFilterFor('chat') },
+] satisfies Config[];
+
 describe('tablesFilter', () => {
   test('is one negated glob per table of ours and per migrations table, read from the table definitions', () => {
     expect(ourTables.sort()).toEqual(['chat_sessions', 'deleted_messages', 'message_citations', 'message_feedback', 'messages', 'user_profiles', 'users']);
@@ -135,6 +142,7 @@ describe('tablesFilter', () => {
     expect(tablesFilterFor('chat').sort()).toEqual(['!__drizzle_migrations_chat', '!chat_sessions', '!deleted_messages', '!message_citations', '!message_feedback', '!messages']);
     expect(tablesFilterFor('auth')).not.toContain('!messages');
     expect(tablesFilterFor('all')).not.toBe(tablesFilterFor('all')); // drizzle-kit appends to the array it is given
+    expect(configs[1]!.tablesFilter).toHaveLength(6);
   });
 });
 
