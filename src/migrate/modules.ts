@@ -18,6 +18,8 @@ export interface ModuleInfo {
 }
 
 export const migrationsSchema = 'drizzle';
+/** The runner's record of an interrupted no-transaction file, in schema `drizzle` (see state.ts). */
+export const incompleteTableName = 'rag_chat_db_incomplete';
 
 export const modules: Record<ModuleName, ModuleInfo> = {
   auth: module('auth', []),

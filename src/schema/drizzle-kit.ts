@@ -15,7 +15,7 @@
  */
 import { getTableName, is } from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
-import { modules, scopes, type ModuleName, type Scope } from '../migrate/modules.ts';
+import { incompleteTableName, modules, scopes, type ModuleName, type Scope } from '../migrate/modules.ts';
 import * as auth from './auth.ts';
 import * as chat from './chat.ts';
 
@@ -37,7 +37,7 @@ export const moduleTableNames: Readonly<Record<ModuleName, readonly string[]>> =
 });
 
 function negatedGlobs(names: readonly ModuleName[]): string[] {
-  const tables = names.flatMap((name) => [...moduleTableNames[name], modules[name].migrationsTable]);
+  const tables = [...names.flatMap((name) => [...moduleTableNames[name], modules[name].migrationsTable]), incompleteTableName];
   for (const table of tables) {
     // A glob character would make `!name` hide more (or other) tables than this one.
     if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`rag-chat-db: table name ${JSON.stringify(table)} cannot be a drizzle-kit glob`);
@@ -47,8 +47,8 @@ function negatedGlobs(names: readonly ModuleName[]): string[] {
 
 /**
  * drizzle-kit's `tablesFilter` for the tables of a scope (what `init --scope`
- * installs), plus the modules' migrations tables (`drizzle.__drizzle_migrations_<module>`,
- * which drizzle-kit sees only if `schemaFilter` names `drizzle`). A fresh array on every call:
+ * installs), plus the runner's bookkeeping tables in schema `drizzle` (`__drizzle_migrations_<module>`,
+ * `rag_chat_db_incomplete`), which drizzle-kit sees only if `schemaFilter` names `drizzle`. A fresh array on every call:
  * drizzle-kit appends to the one it is given.
  */
 export function tablesFilterFor(scope: Scope | readonly ModuleName[]): string[] {
