@@ -18,9 +18,11 @@ import { PgTable } from 'drizzle-orm/pg-core';
 import { incompleteTableName, modules, scopes, type ModuleName, type Scope } from '../migrate/modules.ts';
 import * as auth from './auth.ts';
 import * as chat from './chat.ts';
+import * as link from './link.ts';
+import * as rls from './rls.ts';
 
 /** Each module's schema file, as imported: the tables it creates are the PgTable values it exports. */
-const moduleExports: Record<ModuleName, Record<string, unknown>> = { auth, chat, link: {}, rls: {} };
+const moduleExports: Record<ModuleName, Record<string, unknown>> = { auth, chat, link, rls };
 
 function tablesOf(exports: Record<string, unknown>): string[] {
   return Object.values(exports)
