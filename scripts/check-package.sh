@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The package as a consumer gets it: only dist/, drizzle/ (the migrations, read in place), README, LICENSE and package.json; publint and
+# The package as a consumer gets it: only dist/, drizzle/ (the migrations, read in place), prisma/schema.prisma, README, LICENSE and package.json; publint and
 # arethetypeswrong clean; installed from the tarball into a scratch ESM project, where all four
 # entry points import, type-check and run (migrations and a helper on an in-memory PGlite), and the root
 # entry loads no node: builtin, no postgres.js and no PGlite (it must bundle for edge runtimes).
@@ -11,11 +11,15 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 tarball="$work/$(npm pack --silent --pack-destination "$work" | tail -n 1)"
 
-unexpected=$(tar tzf "$tarball" | sed 's|^package/||' | grep -vE '^(dist/.*|drizzle/(auth|chat|link|rls)/.*|README\.md|LICENSE|package\.json)$' || true)
+unexpected=$(tar tzf "$tarball" | sed 's|^package/||' | grep -vE '^(dist/.*|drizzle/(auth|chat|link|rls)/.*|prisma/schema\.prisma|README\.md|LICENSE|package\.json)$' || true)
 if [ -n "$unexpected" ]; then echo "unexpected files in the package:"; echo "$unexpected"; exit 1; fi
+# The Prisma schema ships, byte for byte (the README tells Prisma users to copy it from node_modules).
+tar xzf "$tarball" -C "$work" package/prisma/schema.prisma
+cmp "$work/package/prisma/schema.prisma" prisma/schema.prisma
 
 npx publint --strict
-npx attw "$tarball" --profile esm-only
+# attw checks code entry points; the Prisma schema is a file, not a module (checked below).
+npx attw "$tarball" --profile esm-only --exclude-entrypoints ./prisma/schema.prisma
 
 mkdir "$work/consumer" && cd "$work/consumer"
 echo '{ "name": "consumer", "private": true, "type": "module" }' > package.json
@@ -29,10 +33,12 @@ JSON
 cat > consumer.ts <<'TS'
 import { addMessage, createSession, createUser, getConversationWithCitations, type Conversation, type Executor } from 'rag-chat-db';
 import { closeDb, createDb, createEmbeddedDb, type EmbeddedDatabase, type PostgresDatabase } from 'rag-chat-db/node';
-import { messages, type Message } from 'rag-chat-db/schema';
+import { messages, tablesFilter, tablesFilterFor, type Message } from 'rag-chat-db/schema';
 import { addMessageInput } from 'rag-chat-db/validators';
 import { migrate, openEmbedded } from 'rag-chat-db/migrate';
 
+const filters: string[][] = [tablesFilter, tablesFilterFor('chat')]; // what drizzle-kit's config takes
+void filters;
 const role: Message['role'] = 'user';
 addMessageInput.parse({ sessionId: crypto.randomUUID(), userId: crypto.randomUUID(), role, content: 'hi' });
 const client = await openEmbedded('memory://');
@@ -58,7 +64,8 @@ import { addMessage, createSession, createUser, getConversationWithCitations } f
 import { closeDb, createEmbeddedDb } from 'rag-chat-db/node';
 import { migrate, openEmbedded } from 'rag-chat-db/migrate';
 import { insertMessageSchema } from 'rag-chat-db/validators';
-import { messages } from 'rag-chat-db/schema';
+import { messages, tablesFilter } from 'rag-chat-db/schema';
+if (!tablesFilter.includes('!messages') || !tablesFilter.includes('!users')) throw new Error(`tablesFilter: ${tablesFilter}`);
 const dir = `${process.cwd()}/db`;
 const client = await openEmbedded(dir);
 await migrate(client, { scope: 'all' });
@@ -83,4 +90,12 @@ if (!loaded.some((url) => url.endsWith("/node_modules/rag-chat-db/dist/index.js"
 console.log(`consumer: import "rag-chat-db" loads ${loaded.length} modules, none a node: builtin, postgres.js or PGlite`);
 '
 npx rag-chat-db --version >/dev/null
+# Where the README says to copy the Prisma schema from, and its export path, as the consumer's Node resolves it.
+cmp node_modules/rag-chat-db/prisma/schema.prisma "$root/prisma/schema.prisma"
+node --input-type=module -e '
+import { fileURLToPath } from "node:url";
+const path = fileURLToPath(import.meta.resolve("rag-chat-db/prisma/schema.prisma"));
+if (!path.endsWith("/node_modules/rag-chat-db/prisma/schema.prisma")) { console.error("rag-chat-db/prisma/schema.prisma resolved to", path); process.exit(1); }
+console.log("consumer: node_modules/rag-chat-db/prisma/schema.prisma is in the package and exported");
+'
 echo "package: ok"

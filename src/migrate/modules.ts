@@ -29,6 +29,8 @@ export interface ModuleInfo<Name extends string = string, Required extends strin
 }
 
 export const migrationsSchema = 'drizzle';
+/** The runner's record of an interrupted no-transaction file, in schema `drizzle` (see state.ts). */
+export const incompleteTableName = 'rag_chat_db_incomplete';
 
 export const modules: Record<BuiltinModuleName, ModuleInfo<BuiltinModuleName, BuiltinModuleName>> = {
   auth: builtin('auth', []),

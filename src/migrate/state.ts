@@ -9,9 +9,9 @@
  */
 import type { Queryable } from './client.ts';
 import type { MigrationFile, MigrationSource } from './files.ts';
-import { migrationsSchema } from './modules.ts';
+import { incompleteTableName, migrationsSchema } from './modules.ts';
 
-export const incompleteTable = `"${migrationsSchema}"."rag_chat_db_incomplete"`;
+export const incompleteTable = `"${migrationsSchema}"."${incompleteTableName}"`;
 
 export function journalTable(source: MigrationSource): string {
   return `"${migrationsSchema}"."${source.migrationsTable.replace(/"/g, '""')}"`;
