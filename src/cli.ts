@@ -11,7 +11,7 @@ import { parseArgs, parseEnv } from 'node:util';
 import { credentialsIn, redactUrl } from './connection/database-url.ts';
 import { ConnectionConfigError, MissingDependencyError, RagChatDbError } from './errors.ts';
 import { connectForMigrations, type MigrationClient, openEmbedded } from './migrate/client.ts';
-import { MigrationFailedError, MigrationLockTimeoutError, MigrationRefusedError } from './migrate/errors.ts';
+import { MigrationFailedError, MigrationLockTimeoutError, MigrationRefusedError, NoWayBackError } from './migrate/errors.ts';
 import { moduleSource, packageRoot } from './migrate/files.ts';
 import {
   isModuleName,
@@ -31,7 +31,7 @@ import {
 } from './migrate/index.ts';
 import { lintMigrations } from './migrate/lint.ts';
 import { newMigration } from './migrate/new.ts';
-import { problemsOf } from './migrate/state.ts';
+import { irreversibleFiles, statusProblems } from './migrate/reversibility.ts';
 import { verifyMigrations } from './migrate/verify.ts';
 
 /** Exit codes, documented in the README. */
@@ -45,6 +45,8 @@ export const exitCodes = {
   refused: 3,
   /** The database could not be reached. */
   unreachable: 4,
+  /** Refused before running anything: a migration to apply has no down file, or a draft, and is not declared irreversible. */
+  noWayBack: 6,
 } as const;
 
 class UsageError extends Error {}
@@ -86,7 +88,8 @@ Run "rag-chat-db <command> --help" for a command's options.
 
 Connection: $DATABASE_URL (environment or ./.env); when it is not set, the embedded PGlite database in
 ./.rag-chat-db/ (set but empty is an error). RAG_CHAT_DB_CONNECT_TIMEOUT bounds connecting (10 s).
-Exit codes: 0 ok, 1 failed, 2 usage, 3 refused (nothing was run), 4 database unreachable.
+Exit codes: 0 ok, 1 failed, 2 usage, 3 refused (nothing was run), 4 database unreachable,
+6 refused: a migration to apply has no down file (or a draft) and is not declared irreversible.
 `,
   init: `Usage: rag-chat-db init [--scope all|chat|auth|rls] [options]
 
@@ -214,6 +217,7 @@ function report(error: unknown, io: Io, verbose: boolean): number {
     }
   }
   if (error instanceof UnreachableError) return exitCodes.unreachable;
+  if (error instanceof NoWayBackError) return exitCodes.noWayBack;
   if (
     error instanceof MigrationRefusedError ||
     error instanceof MigrationLockTimeoutError ||
@@ -392,7 +396,7 @@ async function statusCommand(args: string[], io: Io): Promise<number> {
   if (values.help) return printHelp(io, 'status');
   return withDatabase(io, async (client) => {
     const states = await status(client);
-    const problems = states.flatMap(problemsOf);
+    const problems = states.flatMap(statusProblems);
     if (values.json) {
       io.out(
         JSON.stringify(
@@ -404,7 +408,8 @@ async function statusCommand(args: string[], io: Io): Promise<number> {
             missingFiles: state.orphanRows.map((row) => ({ createdAt: row.createdAt, hash: row.hash })),
             outOfOrder: state.outOfOrder.map((file) => file.tag),
             incomplete: state.incomplete,
-            problems: problemsOf(state),
+            irreversible: irreversibleFiles(state),
+            problems: statusProblems(state),
           })),
           null,
           2,
@@ -421,6 +426,7 @@ async function statusCommand(args: string[], io: Io): Promise<number> {
       }
       for (const state of states) {
         for (const file of state.pending) io.out(`pending: ${state.source.name}/${file.tag}`);
+        for (const { tag, reason } of irreversibleFiles(state)) io.out(`irreversible: ${state.source.name}/${tag}: ${reason}`);
       }
       for (const problem of problems) io.out(`problem: ${problem}`);
     }
