@@ -451,6 +451,7 @@ async function verifyCommand(args: string[], io: Io): Promise<number> {
       onStep: (step) => {
         io.out(`  ${step.difference.length === 0 ? 'ok  ' : 'DIFF'} ${step.label}`);
         for (const line of step.difference.slice(0, 20)) io.out(`         ${line}`);
+        for (const note of step.notes ?? []) io.out(`         note: ${note}`);
       },
     });
     io.out(report.ok ? `verified ${report.migrations} migration${report.migrations === 1 ? '' : 's'}: every step matched` : 'verify found differences');
