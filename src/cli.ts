@@ -94,7 +94,8 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 refused (nothing was run), 4 database unr
   init: `Usage: rag-chat-db init [--scope all|chat|auth|rls] [options]
 
 Installs the modules of the scope in dependency order and applies every pending migration.
-Running it again applies nothing.
+Running it again applies nothing. Refuses (exit 6), before applying anything, a file with no down
+file or a draft one, unless it declares "-- rag-chat-db: irreversible <reason>".
   all    auth, chat and the link between them (foreign keys from chat to users)
   chat   sessions, messages, citations, feedback; user ids from an external auth provider
   auth   users and onboarding profiles
@@ -131,7 +132,8 @@ interrupted no-transaction migrations. Changes nothing. Exits 3 if there is such
 The seed's "test on a branch first". On $VERIFY_DATABASE_URL (a Neon branch or a scratch database),
 or on a fresh in-memory PGlite database when it is not set: applies every pending migration one at a
 time, rolls them all back, applies them again, and compares the schema after each step with the one
-it should have. Exits 1 on any difference. Refuses to run on $DATABASE_URL's database, as the servers
+it should have, and that each down file keeps the rows it did not add (a data-only migration is
+fine). Exits 1 on any difference. Refuses to run on $DATABASE_URL's database, as the servers
 identify themselves (system identifier, database name, Neon branch), or when $DATABASE_URL's database
 cannot be reached to tell them apart, unless --yes-i-mean-it.
 `,
@@ -146,8 +148,10 @@ refuse drafts). Then: rag-chat-db verify, rag-chat-db init.
   lint: `Usage: rag-chat-db lint
 
 Checks every migration file, up and down, with squawk (npm squawk-cli): ordinary files as run in a
-transaction, no-transaction files without. Also: every migration has a down file, and no down file is
-still a draft. The rules silenced, and why, are listed in the README. Exits 1 on any finding.
+transaction, no-transaction files without. A down file may drop what its own up file added. Also:
+every migration has a down file (or declares "-- rag-chat-db: irreversible <reason>"), and no down
+file is still a draft. A comment "-- rag-chat-db-lint-ignore <rule>: <reason>" silences a rule in its
+file. The rules silenced, and why, are listed in the README. Exits 1 on any finding.
 `,
   resolve: `Usage: rag-chat-db resolve <module>/<tag> --retry | --mark-applied | --mark-rolled-back
 
