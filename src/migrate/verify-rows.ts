@@ -176,9 +176,18 @@ export async function rowsDifference(
   return { difference, notes };
 }
 
-/** Deletes the probe rows that are still there. */
+/**
+ * Deletes each probe row that is still there: one row with its key, so that
+ * in a table without a primary key, of several rows equal to the probe, the
+ * others stay.
+ */
 export async function deleteProbes(q: Queryable, rows: readonly TableRows[]): Promise<void> {
   for (const { quoted, key, probes } of rows) {
-    for (const probe of probes) await q.query(`DELETE FROM ${quoted} AS probe WHERE ${key} = $1`, [probe.key]);
+    for (const probe of probes) {
+      await q.query(
+        `DELETE FROM ${quoted} WHERE (tableoid, ctid) = (SELECT tableoid, ctid FROM ${quoted} AS probe WHERE ${key} = $1 LIMIT 1)`,
+        [probe.key],
+      );
+    }
   }
 }

@@ -134,6 +134,22 @@ describe('down files and rows', () => {
   });
 });
 
+describe('probe rows', () => {
+  test('are deleted one by one: a row equal to a probe, in a table without a primary key, stays', async () => {
+    const { report, sql } = await verify(
+      [{ tag: '0000_flags', up: 'ALTER TABLE flags ADD COLUMN note text', down: 'ALTER TABLE flags DROP COLUMN note' }],
+      (sql) => sql`CREATE TABLE flags (on_off boolean); INSERT INTO flags VALUES (false)`.simple(),
+    );
+    try {
+      expect(report.ok).toBe(true);
+      expect(step(report, '0000_flags up and down')).toEqual({ label: expect.any(String), difference: [] });
+      expect(await sql`SELECT on_off FROM flags`).toEqual([{ on_off: false }]);
+    } finally {
+      await sql.end();
+    }
+  });
+});
+
 describe('irreversible files', () => {
   test('verify rolls back only the files after the newest irreversible one', async () => {
     const { report, sql } = await verify([
