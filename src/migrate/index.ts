@@ -33,7 +33,7 @@ export {
   type PgliteDrizzle,
   type Queryable,
 } from './client.ts';
-export { MigrationFailedError, MigrationLockTimeoutError, MigrationRefusedError } from './errors.ts';
+export { MigrationFailedError, MigrationLockTimeoutError, MigrationRefusedError, NoWayBackError } from './errors.ts';
 export { type MigrationFile, type MigrationSource, moduleSource, readMigrations } from './files.ts';
 export { isModuleName, isScope, type ModuleName, moduleNames, modules, type Scope, scopes } from './modules.ts';
 export {
