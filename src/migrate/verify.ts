@@ -17,6 +17,7 @@ import { catalogDifference, dumpCatalog } from './catalog.ts';
 import type { MigrationClient } from './client.ts';
 import { MigrationFailedError } from './errors.ts';
 import type { MigrationFile, MigrationSource } from './files.ts';
+import { assertWayBack } from './reversibility.ts';
 import { applyMigrations, type RunOptions, readStates, rollbackMigrations } from './runner.ts';
 import { countTables, deleteProbes, existingTablesTouched, fewerRows, prepareRows, rowsDifference } from './verify-rows.ts';
 
@@ -41,6 +42,7 @@ export async function verifyMigrations(
 ): Promise<VerifyReport> {
   const states = await readStates(client, sources);
   const pending = states.flatMap((state) => state.pending.map((file) => ({ source: state.source, file })));
+  assertWayBack(pending.map(({ file }) => file)); // before the first file, not when reaching the one without
   const steps: VerifyStep[] = [];
   const record = (label: string, difference: string[], notes: string[] = []) => {
     const step: VerifyStep = notes.length > 0 ? { label, difference, notes } : { label, difference };

@@ -6,6 +6,7 @@
  */
 import { afterAll, describe, expect, inject, test } from 'vitest';
 import { connectForMigrations } from '../../src/migrate/client.ts';
+import { NoWayBackError } from '../../src/migrate/errors.ts';
 import { type VerifyReport, verifyMigrations } from '../../src/migrate/verify.ts';
 import { connect, createDatabase, databaseName, dropDatabase } from '../support/databases.ts';
 import { type FixtureFile, writeMigrationSet } from '../support/migration-sets.ts';
@@ -151,6 +152,21 @@ describe('probe rows', () => {
 });
 
 describe('irreversible files', () => {
+  test('a file with no down file, not declared irreversible, is refused before the first file is applied', async () => {
+    const name = databaseName(inject('ownerPid'), 'verify');
+    created.push(name);
+    const url = await createDatabase(adminUrl, name);
+    const client = await connectForMigrations(url);
+    try {
+      const set = writeMigrationSet([accounts, { tag: '0001_purge', up: 'DELETE FROM accounts' }]);
+      await expect(verifyMigrations(client, [set])).rejects.toBeInstanceOf(NoWayBackError);
+      expect((await client.query<{ t: string | null }>(`SELECT to_regclass('accounts')::text AS t`))[0]!.t).toBeNull();
+    } finally {
+      await client.close();
+    }
+  });
+
+
   test('verify rolls back only the files after the newest irreversible one', async () => {
     const { report, sql } = await verify([
       accounts,
