@@ -16,12 +16,12 @@
  * An ignore without a reason, or one that silences nothing, is a finding.
  */
 import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { MigrationRefusedError } from './errors.ts';
-import { type MigrationSource, moduleSource, readMigrations } from './files.ts';
+import { type MigrationFile, type MigrationSource, moduleSource, readMigrations, type SqlFile } from './files.ts';
 import { moduleNames } from './modules.ts';
 import { contradictsDownFile, wayBackProblem } from './reversibility.ts';
 import { fileAdds, type ObjectKind, objectsDropped, type SqlObject, type SqlStatement, sqlStatements, undoesAddition } from './sql-objects.ts';
@@ -89,64 +89,78 @@ export async function lintSource(source: MigrationSource, root = process.cwd()):
   const squawk = squawkBin();
   const findings: LintFinding[] = [];
   for (const migration of readMigrations(source)) {
-    const up = relative(root, migration.up.path);
-    const wayBack = wayBackProblem(migration);
-    if (wayBack && migration.up.irreversible === '') {
-      findings.push({ file: up, line: 1, rule: 'rag-chat-db/irreversible', message: wayBack });
-    } else if (wayBack && !migration.down) {
-      findings.push({ file: relative(root, migration.downPath), line: 0, rule: 'rag-chat-db/down-file', message: wayBack });
-    } else if (wayBack) {
-      findings.push({ file: relative(root, migration.downPath), line: 1, rule: 'rag-chat-db/draft', message: wayBack });
-    }
-    if (contradictsDownFile(migration)) {
-      findings.push({
-        file: up,
-        line: 1,
-        rule: 'rag-chat-db/irreversible',
-        message: `declares itself irreversible, yet ${relative(root, migration.downPath)} exists (and rollback would run it): delete one of the two`,
-      });
-    }
+    findings.push(...wayBackFindings(migration, root));
     const upText = readFileSync(migration.up.path, 'utf8');
-    const added = fileAdds(upText);
-    for (const [file, isDown] of [[migration.up, false], [migration.down, true]] as const) {
-      if (!file) continue;
-      const text = isDown ? readFileSync(file.path, 'utf8') : upText;
-      const key = `${source.name}/${basename(file.path)}`;
-      const allowed = { ...allowedEverywhere, ...allowedInFile[key] };
-      const ignores = lintIgnores(text);
-      const used = new Set<LintIgnore>();
-      const where = relative(root, file.path);
-      for (const ignore of ignores) {
-        if (!ignore.reason) {
-          findings.push({
-            file: where,
-            line: ignore.line,
-            rule: 'rag-chat-db/ignore-reason',
-            message: `say why: "${ignoreMarker} ${ignore.rules.join(', ') || '<rule>'}: <reason>"`,
-          });
-        }
-      }
-      const statements = sqlStatements(text);
-      for (const result of await runSquawk(squawk, file.path, !file.noTransaction)) {
-        if (result.rule_name in allowed) continue;
-        if (isDown && undoesUpFile(result, text, statements, added)) continue;
-        const ignore = ignores.find((candidate) => candidate.reason && candidate.rules.includes(result.rule_name));
-        if (ignore) {
-          used.add(ignore);
-          continue;
-        }
-        findings.push({ file: where, line: result.line + 1, rule: result.rule_name, message: result.message });
-      }
-      for (const ignore of ignores) {
-        if (ignore.reason && !used.has(ignore)) {
-          findings.push({
-            file: where,
-            line: ignore.line,
-            rule: 'rag-chat-db/unused-ignore',
-            message: `${ignore.rules.join(', ')}: nothing in this file to silence; delete the comment`,
-          });
-        }
-      }
+    findings.push(...(await lintSqlFile(squawk, source, migration.up, upText, undefined, root)));
+    if (migration.down) {
+      const downText = readFileSync(migration.down.path, 'utf8');
+      findings.push(...(await lintSqlFile(squawk, source, migration.down, downText, fileAdds(upText), root)));
+    }
+  }
+  return findings;
+}
+
+/** Our own rules: a reviewed down file, or an irreversible declaration with a reason; not both. */
+function wayBackFindings(migration: MigrationFile, root: string): LintFinding[] {
+  const up = relative(root, migration.up.path);
+  const down = relative(root, migration.downPath);
+  const findings: LintFinding[] = [];
+  const problem = wayBackProblem(migration);
+  if (problem && migration.up.irreversible === '') findings.push({ file: up, line: 1, rule: 'rag-chat-db/irreversible', message: problem });
+  else if (problem && !migration.down) findings.push({ file: down, line: 0, rule: 'rag-chat-db/down-file', message: problem });
+  else if (problem) findings.push({ file: down, line: 1, rule: 'rag-chat-db/draft', message: problem });
+  if (contradictsDownFile(migration)) {
+    findings.push({
+      file: up,
+      line: 1,
+      rule: 'rag-chat-db/irreversible',
+      message: `declares itself irreversible, yet ${down} exists (and rollback would run it): delete one of the two`,
+    });
+  }
+  return findings;
+}
+
+/**
+ * squawk's findings on one file, less the rules allowed for it, and, for a
+ * down file (`addedByUp` given), the drops of what its up file added; then
+ * the file's own ignore comments, each needing a reason and a use.
+ */
+async function lintSqlFile(
+  squawk: string,
+  source: MigrationSource,
+  file: SqlFile,
+  text: string,
+  addedByUp: SqlObject[] | undefined,
+  root: string,
+): Promise<LintFinding[]> {
+  const where = relative(root, file.path);
+  const allowed = { ...allowedEverywhere, ...allowedInFile[`${source.name}/${basename(file.path)}`] };
+  const ignores = lintIgnores(text);
+  const used = new Set<LintIgnore>();
+  const statements = sqlStatements(text);
+  const findings: LintFinding[] = ignores
+    .filter((ignore) => !ignore.reason)
+    .map((ignore) => ({
+      file: where,
+      line: ignore.line,
+      rule: 'rag-chat-db/ignore-reason',
+      message: `say why: "${ignoreMarker} ${ignore.rules.join(', ') || '<rule>'}: <reason>"`,
+    }));
+  for (const result of await runSquawk(squawk, file.path, !file.noTransaction)) {
+    if (result.rule_name in allowed) continue;
+    if (addedByUp && undoesUpFile(result, text, statements, addedByUp)) continue;
+    const ignore = ignores.find((candidate) => candidate.reason && candidate.rules.includes(result.rule_name));
+    if (ignore) used.add(ignore);
+    else findings.push({ file: where, line: result.line + 1, rule: result.rule_name, message: result.message });
+  }
+  for (const ignore of ignores) {
+    if (ignore.reason && !used.has(ignore)) {
+      findings.push({
+        file: where,
+        line: ignore.line,
+        rule: 'rag-chat-db/unused-ignore',
+        message: `${ignore.rules.join(', ')}: nothing in this file to silence; delete the comment`,
+      });
     }
   }
   return findings;
