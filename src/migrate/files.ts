@@ -47,7 +47,7 @@ export interface SqlFile {
   /** Starts with the draft marker (down files drafted by `new`). */
   draft: boolean;
   /** The reason given by an irreversible marker in the file's opening comments ('' when it gives none); undefined without one. */
-  irreversible: string | undefined;
+  irreversible?: string | undefined;
 }
 
 export interface MigrationFile {
