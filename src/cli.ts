@@ -12,7 +12,7 @@ import { parseArgs, parseEnv } from 'node:util';
 import { credentialsIn, redactUrl } from './connection/database-url.ts';
 import { ConnectionConfigError, MissingDependencyError, RagChatDbError } from './errors.ts';
 import { connectForMigrations, type MigrationClient, openEmbedded } from './migrate/client.ts';
-import { MigrationFailedError, MigrationLockTimeoutError, MigrationRefusedError } from './migrate/errors.ts';
+import { MigrationFailedError, MigrationLockTimeoutError, MigrationRefusedError, NoWayBackError } from './migrate/errors.ts';
 import { loadModules } from './migrate/config.ts';
 import { moduleSource, packageRoot, readMigrations } from './migrate/files.ts';
 import {
@@ -33,6 +33,7 @@ import {
 import { adoptMigrations } from './migrate/adopt.ts';
 import { lintMigrations } from './migrate/lint.ts';
 import { newMigration } from './migrate/new.ts';
+import { irreversibleFiles, statusProblems } from './migrate/reversibility.ts';
 import { migrationScript } from './migrate/script.ts';
 import { incompleteMessage, problemsOf } from './migrate/state.ts';
 import { verifyMigrations } from './migrate/verify.ts';
@@ -48,6 +49,8 @@ export const exitCodes = {
   refused: 3,
   /** The database could not be reached. */
   unreachable: 4,
+  /** Refused before running anything: a migration to apply has no down file, or a draft, and is not declared irreversible. */
+  noWayBack: 6,
 } as const;
 
 class UsageError extends Error {}
@@ -93,13 +96,15 @@ Run "rag-chat-db <command> --help" for a command's options.
 
 Connection: $DATABASE_URL (environment or ./.env); when it is not set, the embedded PGlite database in
 ./.rag-chat-db/ (set but empty is an error). RAG_CHAT_DB_CONNECT_TIMEOUT bounds connecting (10 s).
-Exit codes: 0 ok, 1 failed, 2 usage, 3 refused (nothing was run), 4 database unreachable.
+Exit codes: 0 ok, 1 failed, 2 usage, 3 refused (nothing was run), 4 database unreachable,
+6 refused: a migration to apply has no down file (or a draft) and is not declared irreversible.
 `,
   init: `Usage: rag-chat-db init [--scope all|chat|auth|rls] [options]
 
 Installs the modules of the scope in dependency order and applies every pending migration, then the
 application modules of ./rag-chat-db.config.ts (if any) in dependency order, all under one lock.
-Running it again applies nothing.
+Running it again applies nothing. Refuses (exit 6), before applying anything, a file with no down
+file or a draft one, unless it declares "-- rag-chat-db: irreversible <reason>".
   all    auth, chat and the link between them (foreign keys from chat to users)
   chat   sessions, messages, citations, feedback; user ids from an external auth provider
   auth   users and onboarding profiles
@@ -139,7 +144,8 @@ interrupted no-transaction migrations. Changes nothing. Exits 3 if there is such
 The seed's "test on a branch first". On $VERIFY_DATABASE_URL (a Neon branch or a scratch database),
 or on a fresh in-memory PGlite database when it is not set: applies every pending migration one at a
 time, rolls them all back, applies them again, and compares the schema after each step with the one
-it should have. Exits 1 on any difference. Refuses to run on $DATABASE_URL's database, as the servers
+it should have, and that each down file keeps the rows it did not add (a data-only migration is
+fine). Exits 1 on any difference. Refuses to run on $DATABASE_URL's database, as the servers
 identify themselves (system identifier, database name, Neon branch), or when $DATABASE_URL's database
 cannot be reached to tell them apart, unless --yes-i-mean-it.
 `,
@@ -157,8 +163,10 @@ refuse drafts). Then: rag-chat-db verify, rag-chat-db init.
   lint: `Usage: rag-chat-db lint
 
 Checks every migration file, up and down, with squawk (npm squawk-cli): ordinary files as run in a
-transaction, no-transaction files without. Also: every migration has a down file, and no down file is
-still a draft. The rules silenced, and why, are listed in the README. Exits 1 on any finding.
+transaction, no-transaction files without. A down file may drop what its own up file added. Also:
+every migration has a down file (or declares "-- rag-chat-db: irreversible <reason>"), and no down
+file is still a draft. A comment "-- rag-chat-db-lint-ignore <rule>: <reason>" silences a rule in its
+file. The rules silenced, and why, are listed in the README. Exits 1 on any finding.
 `,
   resolve: `Usage: rag-chat-db resolve <module>/<tag> --retry | --mark-applied | --mark-rolled-back
 
@@ -249,6 +257,7 @@ function report(error: unknown, io: Io, verbose: boolean): number {
     }
   }
   if (error instanceof UnreachableError) return exitCodes.unreachable;
+  if (error instanceof NoWayBackError) return exitCodes.noWayBack;
   if (
     error instanceof MigrationRefusedError ||
     error instanceof MigrationLockTimeoutError ||
@@ -391,7 +400,7 @@ async function initCommand(args: string[], io: Io): Promise<number> {
     const app = set.app.length ? `, then ${set.app.map((info) => info.name).join(', ')}` : '';
     if (values['dry-run']) {
       const states = await status(client, sources);
-      const problems = states.flatMap(problemsOf);
+      const problems = states.flatMap(statusProblems);
       if (problems.length > 0) throw new MigrationRefusedError(problems);
       const pending = states.flatMap((state) => state.pending);
       const last = Math.min(maxSteps ?? pending.length, values.to === undefined ? pending.length : throughTag(pending, values.to));
@@ -551,7 +560,7 @@ async function statusCommand(args: string[], io: Io): Promise<number> {
   const set = await loadModules(io.cwd);
   return withDatabase(io, async (client) => {
     const states = await status(client, set.all);
-    const problems = states.flatMap(problemsOf);
+    const problems = states.flatMap(statusProblems);
     if (values.json) {
       io.out(
         JSON.stringify(
@@ -563,7 +572,8 @@ async function statusCommand(args: string[], io: Io): Promise<number> {
             missingFiles: state.orphanRows.map((row) => ({ createdAt: row.createdAt, hash: row.hash })),
             outOfOrder: state.outOfOrder.map((file) => file.tag),
             incomplete: state.incomplete,
-            problems: problemsOf(state),
+            irreversible: irreversibleFiles(state),
+            problems: statusProblems(state),
           })),
           null,
           2,
@@ -581,6 +591,7 @@ async function statusCommand(args: string[], io: Io): Promise<number> {
       }
       for (const state of states) {
         for (const file of state.pending) io.out(`pending: ${state.source.name}/${file.tag}`);
+        for (const { tag, reason } of irreversibleFiles(state)) io.out(`irreversible: ${state.source.name}/${tag}: ${reason}`);
       }
       for (const problem of problems) io.out(`problem: ${problem}`);
     }
@@ -606,6 +617,7 @@ async function verifyCommand(args: string[], io: Io): Promise<number> {
       onStep: (step) => {
         io.out(`  ${step.difference.length === 0 ? 'ok  ' : 'DIFF'} ${step.label}`);
         for (const line of step.difference.slice(0, 20)) io.out(`         ${line}`);
+        for (const note of step.notes ?? []) io.out(`         note: ${note}`);
       },
     });
     io.out(report.ok ? `verified ${report.migrations} migration${report.migrations === 1 ? '' : 's'}: every step matched` : 'verify found differences');

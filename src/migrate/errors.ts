@@ -6,9 +6,25 @@ export class MigrationRefusedError extends RagChatDbError {
 
   readonly problems: readonly string[];
 
-  constructor(problems: readonly string[]) {
-    super('MIGRATION_REFUSED', problems.length === 1 ? problems[0]! : `${problems.length} problems:\n- ${problems.join('\n- ')}`);
+  constructor(problems: readonly string[], code = 'MIGRATION_REFUSED') {
+    super(code, problems.length === 1 ? problems[0]! : `${problems.length} problems:\n- ${problems.join('\n- ')}`);
     this.problems = problems;
+  }
+}
+
+/**
+ * Nothing was run: a file to apply has no way back. It has no down file, or
+ * only a draft, and does not declare itself irreversible with a reason.
+ * `files` names them, `<module>/<tag>`.
+ */
+export class NoWayBackError extends MigrationRefusedError {
+  override name = 'NoWayBackError';
+
+  constructor(
+    readonly files: readonly string[],
+    problems: readonly string[],
+  ) {
+    super(problems, 'MIGRATION_NO_WAY_BACK');
   }
 }
 

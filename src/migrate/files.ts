@@ -9,6 +9,9 @@
  *   statement at a time (for CREATE / DROP INDEX CONCURRENTLY);
  * - `-- rag-chat-db: draft`: a down file drafted by `rag-chat-db new` and not
  *   yet reviewed; it is never run.
+ * A third, anywhere in the comment lines that open an up file:
+ * - `-- rag-chat-db: irreversible <reason>`: the file has no down file, on
+ *   purpose; without it, a file with no down file is never applied.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,6 +22,7 @@ import { type ModuleInfo, type ModuleName, modules } from './modules.ts';
 export const statementBreakpoint = '--> statement-breakpoint';
 export const noTransactionMarker = '-- rag-chat-db: no-transaction';
 export const draftMarker = '-- rag-chat-db: draft';
+export const irreversibleMarker = '-- rag-chat-db: irreversible';
 
 /** The nearest folder above this file that holds `name` (from `src/migrate`, `dist/migrate`, or a build of both). */
 function nearestHolding(name: string): string {
@@ -46,6 +50,8 @@ export interface SqlFile {
   noTransaction: boolean;
   /** Starts with the draft marker (down files drafted by `new`). */
   draft: boolean;
+  /** The reason given by an irreversible marker in the file's opening comments ('' when it gives none); undefined without one. */
+  irreversible?: string | undefined;
 }
 
 export interface MigrationFile {
@@ -118,7 +124,21 @@ export function parseSqlFile(path: string, text: string): SqlFile {
     statements: splitStatements(text),
     noTransaction: firstLines.includes(noTransactionMarker),
     draft: firstLines.includes(draftMarker),
+    irreversible: irreversibleReason(text),
   };
+}
+
+/** The reason after the irreversible marker, among the comment lines that open the file. */
+function irreversibleReason(text: string): string | undefined {
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '') continue;
+    if (!line.startsWith('--')) return undefined;
+    if (line === irreversibleMarker || line.startsWith(`${irreversibleMarker} `) || line.startsWith(`${irreversibleMarker}:`)) {
+      return line.slice(irreversibleMarker.length).replace(/^[\s:]+/, '').trim();
+    }
+  }
+  return undefined;
 }
 
 /** A migration file's statements, without the empty pieces around breakpoints. */

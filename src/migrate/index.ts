@@ -36,7 +36,7 @@ export {
   type Queryable,
 } from './client.ts';
 export { type AppModuleConfig, configFileNames, defineConfig, findConfig, loadModules, type RagChatDbConfig } from './config.ts';
-export { MigrationFailedError, MigrationLockTimeoutError, MigrationRefusedError } from './errors.ts';
+export { MigrationFailedError, MigrationLockTimeoutError, MigrationRefusedError, NoWayBackError } from './errors.ts';
 export { type MigrationFile, type MigrationSource, moduleSource, readMigrations } from './files.ts';
 export {
   type BuiltinModuleName,

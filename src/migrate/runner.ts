@@ -11,6 +11,7 @@ import type { MigrationClient, Queryable } from './client.ts';
 import { MigrationFailedError, MigrationRefusedError } from './errors.ts';
 import { type MigrationFile, type MigrationSource, readMigrations, type SqlFile } from './files.ts';
 import { acquireMigrationLock } from './lock.ts';
+import { assertWayBack } from './reversibility.ts';
 import { ensureBookkeeping, incompleteTable, journalTable, type ModuleState, problemsOf, readState } from './state.ts';
 
 export interface RunOptions {
@@ -76,9 +77,11 @@ export async function applyMigrations(
 ): Promise<Step[]> {
   return underLock(client, sources, options, async (states) => {
     const steps: Step[] = [];
-    const pending = states.flatMap((state) => state.pending.map((file) => ({ state, file })));
-    const last = options.to === undefined ? pending.length : pendingThrough(pending.map(({ file }) => file), states, options.to);
-    for (const { state, file } of pending.slice(0, Math.min(last, options.maxSteps ?? pending.length))) {
+    const all = states.flatMap((state) => state.pending.map((file) => ({ state, file })));
+    const last = options.to === undefined ? all.length : pendingThrough(all.map(({ file }) => file), states, options.to);
+    const pending = all.slice(0, Math.min(last, options.maxSteps ?? all.length));
+    assertWayBack(pending.map(({ file }) => file));
+    for (const { state, file } of pending) {
       {
         const started = performance.now();
         options.onProgress?.({ type: 'start', module: file.module, tag: file.tag, direction: 'up', noTransaction: file.up.noTransaction });
@@ -137,8 +140,10 @@ export async function rollbackMigrations(
       }
     }
     for (const file of chosen) {
-      if (!file.down) problems.push(`${source.name}/${file.tag} has no down file (${file.downPath}), so it cannot be rolled back.`);
-      else if (file.down.draft) {
+      if (!file.down) {
+        const irreversible = file.up.irreversible ? `: it declares itself irreversible (${file.up.irreversible})` : '';
+        problems.push(`${source.name}/${file.tag} has no down file (${file.downPath}), so it cannot be rolled back${irreversible}.`);
+      } else if (file.down.draft) {
         problems.push(`${file.down.path} is still a draft: review it, then delete its "-- rag-chat-db: draft" line.`);
       }
     }

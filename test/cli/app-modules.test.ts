@@ -73,7 +73,15 @@ describe('an application module, through the CLI', () => {
     const url = await emptyDatabase();
     const env = { DATABASE_URL: url };
 
-    // init applies ours, then the application's, in one run; status lists it.
+    // init refuses a migration whose down file is still a draft, before applying anything (exit 6)...
+    const unreviewed = await cli(['init'], { cwd, env });
+    expect(unreviewed.code).toBe(exitCodes.noWayBack);
+    expect(unreviewed.stderr).toContain('is still a draft');
+    expect(await columnsOf(url, 'users')).toEqual([]);
+    reviewed(downPath);
+    expect((await cli(['lint'], { cwd })).code).toBe(exitCodes.ok); // dropping what the up file added is correct work
+
+    // ...then applies ours, then the application's, in one run; status lists it.
     const init = await cli(['init'], { cwd, env });
     expect(init.stderr).toBe('');
     expect(init.code).toBe(0);
@@ -97,11 +105,6 @@ describe('an application module, through the CLI', () => {
     expect(auth.code).toBe(exitCodes.refused);
     expect(auth.stderr).toContain('app depends on auth and is installed; roll it back first (rag-chat-db rollback --module app --all)');
 
-    // Rollback refuses the draft, then runs the reviewed down file.
-    const draft = await cli(['rollback', '--module', 'app'], { cwd, env });
-    expect(draft.code).toBe(exitCodes.refused);
-    expect(draft.stderr).toContain('is still a draft');
-    reviewed(downPath);
     const rolledBack = await cli(['rollback', '--module', 'app'], { cwd, env });
     expect(rolledBack.code).toBe(0);
     expect(rolledBack.stdout).toContain(`rolled back app/${tag}`);
@@ -134,6 +137,8 @@ describe('an application module, through the CLI', () => {
     const custom = await cli(['new', 'index users by timezone', '--module', 'app', '--custom'], { cwd });
     expect(custom.code).toBe(0);
     const indexTag = '0001_index_users_by_timezone';
+    reviewed(join(cwd, 'drizzle/app', `${tag}.down.sql`));
+    writeFileSync(join(cwd, 'drizzle/app', `${indexTag}.down.sql`), '-- rag-chat-db: no-transaction\nDROP INDEX CONCURRENTLY IF EXISTS users_timezone_idx;\n');
     // Fails at statement 2: the column is misspelt.
     writeFileSync(
       join(cwd, 'drizzle/app', `${indexTag}.sql`),

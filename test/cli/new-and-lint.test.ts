@@ -39,6 +39,13 @@ describe('new', () => {
     const lint = await cli(['lint'], { cwd: project });
     expect(lint.code).toBe(exitCodes.failed);
     expect(lint.stdout).toContain('drizzle/auth/0001_add_user_timezone_preference.down.sql:1: rag-chat-db/draft');
+
+    // Reviewed (the draft line deleted), the down file drops only the column its migration added: lint passes.
+    const downPath = join(project, 'drizzle/auth/0001_add_user_timezone_preference.down.sql');
+    writeFileSync(downPath, down.split('\n').slice(1).join('\n'));
+    const reviewed = await cli(['lint'], { cwd: project });
+    expect(reviewed.stdout).toBe('lint: no problems');
+    expect(reviewed.code).toBe(0);
   });
 
   test('--custom: an empty migration to write by hand, with its down file', { timeout: 60_000 }, async () => {

@@ -7,7 +7,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { connectForMigrations, type MigrationClient } from '../../src/migrate/client.ts';
-import { MigrationFailedError, MigrationRefusedError } from '../../src/migrate/errors.ts';
+import { MigrationFailedError, MigrationRefusedError, NoWayBackError } from '../../src/migrate/errors.ts';
 import { applyMigrations, readStates, resolveIncomplete, rollbackMigrations } from '../../src/migrate/runner.ts';
 import { useDatabase } from '../support/context.ts';
 import { addMigration, writeMigrationSet } from '../support/migration-sets.ts';
@@ -207,10 +207,13 @@ describe('rolling back', () => {
   test('a migration without a down file, or with a draft one, is refused before anything runs', async () => {
     const set = writeMigrationSet([
       { tag: '0000_a', up: 'CREATE TABLE nodown_a (id int)', down: 'DROP TABLE nodown_a' },
-      { tag: '0001_b', up: 'CREATE TABLE nodown_b (id int)' },
-      { tag: '0002_c', up: 'CREATE TABLE nodown_c (id int)', down: '-- rag-chat-db: draft\nDROP TABLE nodown_c' },
+      { tag: '0001_b', up: 'CREATE TABLE nodown_b (id int)', down: 'DROP TABLE nodown_b' },
+      { tag: '0002_c', up: 'CREATE TABLE nodown_c (id int)', down: 'DROP TABLE nodown_c' },
     ]);
     await applyMigrations(client, [set]);
+    // Applied with their down files, which then go missing or become drafts.
+    rmSync(join(set.folder, '0001_b.down.sql'));
+    writeFileSync(join(set.folder, '0002_c.down.sql'), '-- rag-chat-db: draft\nDROP TABLE nodown_c');
     const failure = await rollbackMigrations(client, set, { all: true }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(MigrationRefusedError);
     expect((failure as MigrationRefusedError).problems).toEqual([
@@ -226,5 +229,52 @@ describe('rolling back', () => {
     await expect(rollbackMigrations(client, set, { steps: 1 })).rejects.toMatchObject({ direction: 'down', statementIndex: 2 });
     expect(await exists('downfail')).toBe(true);
     expect(await journalRows(set.migrationsTable)).toBe(1);
+  });
+});
+
+describe('no migration without a way back', () => {
+  test('a file with no down file, or a draft one, is refused before anything of the run is applied', async () => {
+    const set = writeMigrationSet([
+      { tag: '0000_fine', up: 'CREATE TABLE wayback_a (id int)', down: 'DROP TABLE wayback_a' },
+      { tag: '0001_nodown', up: 'CREATE TABLE wayback_b (id int)' },
+      { tag: '0002_draft', up: 'CREATE TABLE wayback_c (id int)', down: '-- rag-chat-db: draft\nDROP TABLE wayback_c' },
+    ]);
+    const failure = await applyMigrations(client, [set]).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(NoWayBackError);
+    expect(failure).toBeInstanceOf(MigrationRefusedError);
+    expect(failure).toMatchObject({ code: 'MIGRATION_NO_WAY_BACK', files: [`${set.name}/0001_nodown`, `${set.name}/0002_draft`] });
+    const [missing, draft] = (failure as NoWayBackError).problems;
+    expect(missing).toContain(`${set.name}/0001_nodown has no down file: write ${join(set.folder, '0001_nodown.down.sql')}`);
+    expect(missing).toContain('-- rag-chat-db: irreversible <why>');
+    expect(draft).toContain(`${join(set.folder, '0002_draft.down.sql')} is still a draft`);
+    expect(await exists('wayback_a')).toBe(false);
+    expect(await journalRows(set.migrationsTable)).toBe(0);
+  });
+
+  test('only the files of this run count: --steps stops before the file without a down file', async () => {
+    const set = writeMigrationSet([
+      { tag: '0000_fine', up: 'CREATE TABLE wayback_steps (id int)', down: 'DROP TABLE wayback_steps' },
+      { tag: '0001_nodown', up: 'SELECT 1' },
+    ]);
+    expect((await applyMigrations(client, [set], { maxSteps: 1 })).map((step) => step.tag)).toEqual(['0000_fine']);
+    await expect(applyMigrations(client, [set])).rejects.toBeInstanceOf(NoWayBackError);
+  });
+
+  test('a file declared irreversible with a reason applies; rollback refuses it, quoting the reason', async () => {
+    const set = writeMigrationSet([
+      { tag: '0000_table', up: 'CREATE TABLE wayback_ir (id int)', down: 'DROP TABLE wayback_ir' },
+      { tag: '0001_purge', up: '-- Purge the test rows.\n-- rag-chat-db: irreversible deleted rows cannot be brought back\nDELETE FROM wayback_ir' },
+    ]);
+    expect((await applyMigrations(client, [set])).map((step) => step.tag)).toEqual(['0000_table', '0001_purge']);
+    const failure = await rollbackMigrations(client, set, { steps: 1 }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(MigrationRefusedError);
+    expect((failure as Error).message).toContain('it declares itself irreversible (deleted rows cannot be brought back)');
+  });
+
+  test('an irreversible declaration without a reason is refused', async () => {
+    const set = writeMigrationSet([{ tag: '0000_purge', up: '-- rag-chat-db: irreversible\nSELECT 1' }]);
+    const failure = await applyMigrations(client, [set]).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(NoWayBackError);
+    expect((failure as Error).message).toContain(`${set.name}/0000_purge.sql declares itself irreversible without saying why`);
   });
 });
