@@ -22,7 +22,6 @@ const reviewedRawSites: Record<string, number> = {
   'src/schema/chat.ts': 1, // the search configuration constant
   'src/queries/json.ts': 7, // a row's columns and its json_build_object pairs, from the drizzle tables (rows.ts) and a constant alias; a constant table alias; a recordset's column list and definition, its casts and a comma (StringChunk: names and SQL types from the drizzle table)
   'src/queries/messages.ts': 1, // the search configuration (the citation column list is json.ts's recordsetOf now)
-  'src/queries/sessions.ts': 1, // one of two constant column names
   'src/queries/export.ts': 3, // a constant table alias (twice); one of two constant time columns (the column lists are json.ts's now)
   'src/queries/installed.ts': 2, // the migrations schema and journal table names, constants
   'src/queries/executor.ts': 1, // postgres.js unsafe() with the text drizzle rendered and its bound parameters
