@@ -1,14 +1,16 @@
 /**
- * The `rag-chat-db` command. It connects to $DATABASE_URL (from the
- * environment or ./.env), or, when none is set, to the embedded PGlite
+ * The `rag-chat-db` command. It connects to $DATABASE_URL_UNPOOLED or
+ * $DATABASE_URL (from the environment, ./.env.local or ./.env), or, when
+ * neither is set, to the embedded PGlite
  * database in ./.rag-chat-db/ (set but empty is an error). It never prints a
  * password: URLs are redacted, and every line printed is scrubbed of the
  * credentials the connection URLs hold.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { parseArgs, parseEnv } from 'node:util';
+import { parseArgs } from 'node:util';
 import { credentialsIn, redactUrl } from './connection/database-url.ts';
+import { loadEnvFiles } from './connection/env-file.ts';
 import { ConnectionConfigError, MissingDependencyError, RagChatDbError } from './errors.ts';
 import { connectForMigrations, type MigrationClient, openEmbedded } from './migrate/client.ts';
 import { MigrationFailedError, MigrationLockTimeoutError, MigrationRefusedError } from './migrate/errors.ts';
@@ -29,6 +31,7 @@ import {
   scopes,
   status,
 } from './migrate/index.ts';
+import { installedScopeModules } from './migrate/installed.ts';
 import { lintMigrations } from './migrate/lint.ts';
 import { newMigration } from './migrate/new.ts';
 import { problemsOf } from './migrate/state.ts';
@@ -84,8 +87,8 @@ Commands:
 
 Run "rag-chat-db <command> --help" for a command's options.
 
-Connection: $DATABASE_URL (environment or ./.env); when it is not set, the embedded PGlite database in
-./.rag-chat-db/ (set but empty is an error). RAG_CHAT_DB_CONNECT_TIMEOUT bounds connecting (10 s).
+Connection: $DATABASE_URL_UNPOOLED, else $DATABASE_URL (environment, then ./.env.local, then ./.env); when
+neither is set, the embedded PGlite database in ./.rag-chat-db/ (set but empty is an error). RAG_CHAT_DB_CONNECT_TIMEOUT bounds connecting (10 s).
 Exit codes: 0 ok, 1 failed, 2 usage, 3 refused (nothing was run), 4 database unreachable.
 `,
   init: `Usage: rag-chat-db init [--scope all|chat|auth|rls] [options]
@@ -117,11 +120,13 @@ Options:
   --lock-timeout MS   default 5000
   --wait S            default 120
 `,
-  status: `Usage: rag-chat-db status [--json]
+  status: `Usage: rag-chat-db status [--json] [--all]
 
 Per module: applied and pending migrations, and anything that stops a run: files changed after they
 were applied (tampered), applied migrations whose file is gone, files out of order, and failed or
 interrupted no-transaction migrations. Changes nothing. Exits 3 if there is such a problem.
+Only the modules of the installed scope are listed (scope all on an empty database); --all lists every
+module.
 `,
   verify: `Usage: rag-chat-db verify [--scope S] [--yes-i-mean-it]
 
@@ -271,7 +276,7 @@ function progress(event: ProgressEvent, io: Io): void {
  */
 function scrubbing(io: Io): Io {
   const scrub = (line: string) => {
-    const secrets = [io.env.DATABASE_URL, io.env.VERIFY_DATABASE_URL]
+    const secrets = [io.env.DATABASE_URL, io.env.DATABASE_URL_UNPOOLED, io.env.VERIFY_DATABASE_URL]
       .flatMap((url) => (url ? credentialsIn(url) : []))
       .concat(io.env.PGPASSWORD ? [io.env.PGPASSWORD] : [])
       .filter((secret) => secret.length >= 4)
@@ -286,30 +291,35 @@ function scrubbing(io: Io): Io {
  * set; an error when it is set but empty (a mistyped CI secret must not
  * quietly become the embedded database).
  */
-function urlFromEnv(io: Io, name: 'DATABASE_URL' | 'VERIFY_DATABASE_URL'): string | undefined {
+function urlFromEnv(io: Io, name: 'DATABASE_URL' | 'DATABASE_URL_UNPOOLED' | 'VERIFY_DATABASE_URL'): string | undefined {
   const url = io.env[name];
   if (url === undefined) return undefined;
   if (url.trim() === '') {
     throw new ConnectionConfigError(
-      `${name} is set but empty. Give it a postgres:// URL, or unset it${name === 'DATABASE_URL' ? ' to use the embedded PGlite database' : ' to verify on an in-memory PGlite database'}.`,
+      `${name} is set but empty. Give it a postgres:// URL, or unset it${name === 'VERIFY_DATABASE_URL' ? ' to verify on an in-memory PGlite database' : name === 'DATABASE_URL' ? ' to use the embedded PGlite database' : ''}.`,
     );
   }
   return url;
 }
 
-/** Loads ./.env into the environment without overriding what is already set. */
+/** Loads ./.env, then ./.env.local over it, into the environment without overriding what is already set. */
 function loadDotEnv(io: Io): void {
-  const path = resolvePath(io.cwd, '.env');
-  if (!existsSync(path)) return;
-  for (const [key, value] of Object.entries(parseEnv(readFileSync(path, 'utf8')))) {
-    if (io.env[key] === undefined) io.env[key] = value;
-  }
+  loadEnvFiles(io.env, io.cwd);
 }
 
-/** The database of DATABASE_URL, or the embedded one. Fails fast, with exit code 4, if it cannot be reached. */
+/**
+ * The URL to migrate with: DATABASE_URL_UNPOOLED when set (the direct URL
+ * Neon's Vercel integration writes beside a pooled DATABASE_URL), else
+ * DATABASE_URL.
+ */
+function migrationUrlFromEnv(io: Io): string | undefined {
+  return urlFromEnv(io, 'DATABASE_URL_UNPOOLED') ?? urlFromEnv(io, 'DATABASE_URL');
+}
+
+/** The database of DATABASE_URL_UNPOOLED / DATABASE_URL, or the embedded one. Fails fast, with exit code 4, if it cannot be reached. */
 async function openDatabase(io: Io): Promise<MigrationClient> {
   loadDotEnv(io);
-  const url = urlFromEnv(io, 'DATABASE_URL');
+  const url = migrationUrlFromEnv(io);
   if (url === undefined) {
     const dir = resolvePath(io.cwd, io.env.RAG_CHAT_DB_EMBEDDED_DIR ?? '.rag-chat-db');
     io.err(`rag-chat-db: DATABASE_URL is not set; using the embedded PGlite database in ${dir}`);
@@ -388,10 +398,12 @@ async function rollbackCommand(args: string[], io: Io): Promise<number> {
 }
 
 async function statusCommand(args: string[], io: Io): Promise<number> {
-  const { values } = parse(args, { json: { type: 'boolean' } });
+  const { values } = parse(args, { json: { type: 'boolean' }, all: { type: 'boolean' } });
   if (values.help) return printHelp(io, 'status');
   return withDatabase(io, async (client) => {
-    const states = await status(client);
+    const every = await status(client);
+    const shown = values.all ? moduleNames : installedScopeModules(every);
+    const states = every.filter((state) => (shown as readonly string[]).includes(state.source.name));
     const problems = states.flatMap(problemsOf);
     if (values.json) {
       io.out(
@@ -434,7 +446,7 @@ async function verifyCommand(args: string[], io: Io): Promise<number> {
   const scope = parseScope(values.scope);
   loadDotEnv(io);
   const url = urlFromEnv(io, 'VERIFY_DATABASE_URL');
-  const production = url && !values['yes-i-mean-it'] ? urlFromEnv(io, 'DATABASE_URL') : undefined;
+  const production = url && !values['yes-i-mean-it'] ? migrationUrlFromEnv(io) : undefined;
   const client = url ? await connectChecked(url, io) : await openEmbedded('memory://');
   try {
     if (production) await refuseProduction(client, production, io);
