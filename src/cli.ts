@@ -13,7 +13,13 @@ import { credentialsIn, redactUrl } from './connection/database-url.ts';
 import { loadEnvFiles } from './connection/env-file.ts';
 import { ConnectionConfigError, MissingDependencyError, RagChatDbError } from './errors.ts';
 import { connectForMigrations, type MigrationClient, openEmbedded } from './migrate/client.ts';
-import { MigrationFailedError, MigrationLockTimeoutError, MigrationRefusedError } from './migrate/errors.ts';
+import {
+  MigrationBlockedError,
+  MigrationConnectionLostError,
+  MigrationFailedError,
+  MigrationLockTimeoutError,
+  MigrationRefusedError,
+} from './migrate/errors.ts';
 import { moduleSource, packageRoot } from './migrate/files.ts';
 import {
   isModuleName,
@@ -46,8 +52,10 @@ export const exitCodes = {
   usage: 2,
   /** Refused before running anything: unsafe connection, tampered or incomplete migrations, no down file, lock wait over. */
   refused: 3,
-  /** The database could not be reached. */
+  /** The database could not be reached, or the connection was lost during a run (the message says what became of the file). */
   unreachable: 4,
+  /** A migration kept hitting lock_timeout behind another transaction through every --lock-retries attempt: not broken, run it again later. */
+  blocked: 5,
 } as const;
 
 class UsageError extends Error {}
@@ -69,6 +77,8 @@ const commonOptions = {
   help: { type: 'boolean', short: 'h' },
   verbose: { type: 'boolean' },
   'lock-timeout': { type: 'string' },
+  'lock-retries': { type: 'string' },
+  'statement-timeout': { type: 'string' },
   wait: { type: 'string' },
 } as const;
 
@@ -89,7 +99,8 @@ Run "rag-chat-db <command> --help" for a command's options.
 
 Connection: $DATABASE_URL_UNPOOLED, else $DATABASE_URL (environment, then ./.env.local, then ./.env); when
 neither is set, the embedded PGlite database in ./.rag-chat-db/ (set but empty is an error). RAG_CHAT_DB_CONNECT_TIMEOUT bounds connecting (10 s).
-Exit codes: 0 ok, 1 failed, 2 usage, 3 refused (nothing was run), 4 database unreachable.
+Exit codes: 0 ok, 1 failed, 2 usage, 3 refused (nothing was run), 4 database unreachable or connection lost,
+5 blocked by another transaction's lock (after --lock-retries).
 `,
   init: `Usage: rag-chat-db init [--scope all|chat|auth|rls] [options]
 
@@ -102,9 +113,12 @@ Running it again applies nothing.
 
 Options:
   --scope S           default all
-  --lock-timeout MS   lock_timeout for every statement, default 5000
-  --wait S            how long to wait for another migration run, default 120
-  --verbose           print stack traces
+  --lock-timeout MS       lock_timeout for every statement, default 5000
+  --lock-retries N        on lock timeout, try the file (no-transaction: the statement) N more times, with
+                          backoff from 1 s doubling; default 3; then exit 5
+  --statement-timeout MS  statement_timeout for every migration statement, default the server's
+  --wait S                how long to wait for another migration run, default 120
+  --verbose               print stack traces
 `,
   rollback: `Usage: rag-chat-db rollback --module auth|chat|link|rls [--steps N | --to TAG | --all] [options]
 
@@ -118,6 +132,8 @@ Options:
   --to TAG            roll back everything after TAG
   --all               roll back every migration of the module
   --lock-timeout MS   default 5000
+  --lock-retries N    default 3
+  --statement-timeout MS
   --wait S            default 120
 `,
   status: `Usage: rag-chat-db status [--json] [--all]
@@ -218,7 +234,8 @@ function report(error: unknown, io: Io, verbose: boolean): number {
       io.err(`${cause === error ? '' : 'caused by: '}${(cause as Error).stack ?? String(cause)}`);
     }
   }
-  if (error instanceof UnreachableError) return exitCodes.unreachable;
+  if (error instanceof UnreachableError || error instanceof MigrationConnectionLostError) return exitCodes.unreachable;
+  if (error instanceof MigrationBlockedError) return exitCodes.blocked;
   if (
     error instanceof MigrationRefusedError ||
     error instanceof MigrationLockTimeoutError ||
@@ -245,7 +262,10 @@ function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: st
   return parseArgs({ args, options: { ...commonOptions, ...options }, allowPositionals, strict: true });
 }
 
-function runOptions(values: { 'lock-timeout'?: string | boolean; wait?: string | boolean }, io: Io) {
+function runOptions(
+  values: { 'lock-timeout'?: string | boolean; 'lock-retries'?: string | boolean; 'statement-timeout'?: string | boolean; wait?: string | boolean },
+  io: Io,
+) {
   const number = (name: string, raw: string | boolean | undefined, scale: number) => {
     if (raw === undefined) return undefined;
     const value = Number(raw);
@@ -254,6 +274,8 @@ function runOptions(values: { 'lock-timeout'?: string | boolean; wait?: string |
   };
   return {
     lockTimeoutMs: number('lock-timeout', values['lock-timeout'], 1),
+    lockRetries: number('lock-retries', values['lock-retries'], 1),
+    statementTimeoutMs: number('statement-timeout', values['statement-timeout'], 1),
     waitMs: number('wait', values.wait, 1000),
     onProgress: (event: ProgressEvent) => progress(event, io),
   };
@@ -262,6 +284,10 @@ function runOptions(values: { 'lock-timeout'?: string | boolean; wait?: string |
 function progress(event: ProgressEvent, io: Io): void {
   if (event.type === 'waiting') {
     io.err(`waiting for another migration run to finish${event.holder ? ` (${event.holder})` : ''}...`);
+  } else if (event.type === 'retry') {
+    io.err(
+      `  ${event.module}/${event.tag}: lock_timeout behind another transaction; attempt ${event.attempt} of ${event.attempts} in ${(event.delayMs / 1000).toFixed(1)} s`,
+    );
   } else if (event.type === 'done') {
     const verb = event.direction === 'up' ? 'applied' : 'rolled back';
     io.out(`  ${verb.padEnd(11)} ${`${event.module}/${event.tag}`.padEnd(44)} ${event.ms} ms`);

@@ -33,7 +33,14 @@ export {
   type PgliteDrizzle,
   type Queryable,
 } from './client.ts';
-export { MigrationFailedError, MigrationLockTimeoutError, MigrationRefusedError } from './errors.ts';
+export {
+  MigrationBlockedError,
+  MigrationConnectionLostError,
+  MigrationFailedError,
+  MigrationLockTimeoutError,
+  MigrationRefusedError,
+} from './errors.ts';
+export { defaultLockRetries, defaultLockRetryDelayMs } from './retry.ts';
 export { type MigrationFile, type MigrationSource, moduleSource, readMigrations } from './files.ts';
 export { isModuleName, isScope, type ModuleName, moduleNames, modules, type Scope, scopes } from './modules.ts';
 export {

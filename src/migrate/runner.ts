@@ -8,9 +8,16 @@
  *   of where they stopped if they fail or the process dies.
  */
 import type { MigrationClient, Queryable } from './client.ts';
-import { MigrationFailedError, MigrationRefusedError } from './errors.ts';
+import {
+  isConnectionLost,
+  MigrationBlockedError,
+  MigrationConnectionLostError,
+  MigrationFailedError,
+  MigrationRefusedError,
+} from './errors.ts';
 import { type MigrationFile, type MigrationSource, readMigrations, type SqlFile } from './files.ts';
 import { acquireMigrationLock } from './lock.ts';
+import { isLockTimeout, type LockRetryOptions, retryOnLockTimeout } from './retry.ts';
 import { ensureBookkeeping, incompleteTable, journalTable, type ModuleState, problemsOf, readState } from './state.ts';
 
 export interface RunOptions {
@@ -18,6 +25,12 @@ export interface RunOptions {
   lockTimeoutMs?: number;
   /** How long to wait for another runner's lock, in ms. */
   waitMs?: number;
+  /** How many more times to try a file (a no-transaction file: its statement) that hit lock_timeout; 3 by default (retry.ts). */
+  lockRetries?: number;
+  /** The first backoff between those tries, in ms, doubled each time; 1000 by default. */
+  lockRetryDelayMs?: number;
+  /** statement_timeout for every migration statement, in ms; the server's setting when absent. */
+  statementTimeoutMs?: number;
   /** Apply at most this many files (all pending when absent). */
   maxSteps?: number;
   onProgress?: (event: ProgressEvent) => void;
@@ -26,6 +39,7 @@ export interface RunOptions {
 export type ProgressEvent =
   | { type: 'waiting'; holder: string | undefined }
   | { type: 'start'; module: string; tag: string; direction: 'up' | 'down'; noTransaction: boolean }
+  | { type: 'retry'; module: string; tag: string; direction: 'up' | 'down'; attempt: number; attempts: number; delayMs: number }
   | { type: 'done'; module: string; tag: string; direction: 'up' | 'down'; ms: number };
 
 export interface Step {
@@ -165,30 +179,58 @@ async function runFile(
   options: RunOptions,
 ): Promise<void> {
   const sqlFile = direction === 'up' ? file.up : file.down!;
-  const lockTimeout = String(options.lockTimeoutMs ?? defaultLockTimeoutMs);
   const record =
     direction === 'up'
       ? { sql: `INSERT INTO ${journalTable(source)} ("hash", "created_at") VALUES ($1, $2)`, params: [file.hash, file.when] }
       : { sql: `DELETE FROM ${journalTable(source)} WHERE created_at = $1`, params: [file.when] };
+  let attempts = 1;
+  const retry: LockRetryOptions = {
+    retries: options.lockRetries,
+    delayMs: options.lockRetryDelayMs,
+    onRetry: (attempt, of, delayMs) => {
+      attempts = attempt;
+      options.onProgress?.({ type: 'retry', module: file.module, tag: file.tag, direction, attempt, attempts: of, delayMs });
+    },
+  };
+  const failure = (error: unknown, index: number, lost: MigrationConnectionLostError['outcome']) => {
+    const count = sqlFile.statements.length;
+    if (isConnectionLost(error)) return new MigrationConnectionLostError(source.name, file.tag, direction, lost, error);
+    if (isLockTimeout(error)) return new MigrationBlockedError(source.name, file.tag, direction, index, count, sqlFile.noTransaction, attempts, error);
+    return new MigrationFailedError(source.name, file.tag, direction, index, count, sqlFile.noTransaction, error);
+  };
 
   if (!sqlFile.noTransaction) {
     let index = 0;
+    let committing = false;
     try {
-      await client.transaction(async (tx) => {
-        await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [lockTimeout]);
-        for (const statement of sqlFile.statements) {
-          index++;
-          await tx.query(statement);
-        }
-        await tx.query(record.sql, record.params);
-      });
+      await retryOnLockTimeout(
+        () =>
+          client.transaction(async (tx) => {
+            index = 0;
+            for (const [name, value] of sessionSettings(options)) await tx.query('SELECT set_config($1, $2, true)', [name, value]);
+            for (const statement of sqlFile.statements) {
+              index++;
+              await tx.query(statement);
+            }
+            await tx.query(record.sql, record.params);
+            committing = true;
+          }),
+        retry,
+      );
     } catch (error) {
-      throw new MigrationFailedError(source.name, file.tag, direction, index, sqlFile.statements.length, false, error);
+      throw failure(error, index, committing ? 'unknown' : 'not-run');
     }
     return;
   }
 
-  await runWithoutTransaction(client, source, file, direction, sqlFile, lockTimeout, record);
+  await runWithoutTransaction(client, source, file, direction, sqlFile, options, record, retry, failure);
+}
+
+/** lock_timeout always; statement_timeout when asked for. */
+function sessionSettings(options: RunOptions): [string, string][] {
+  const settings: [string, string][] = [['lock_timeout', String(options.lockTimeoutMs ?? defaultLockTimeoutMs)]];
+  if (options.statementTimeoutMs !== undefined) settings.push(['statement_timeout', String(options.statementTimeoutMs)]);
+  return settings;
 }
 
 async function runWithoutTransaction(
@@ -197,8 +239,10 @@ async function runWithoutTransaction(
   file: MigrationFile,
   direction: 'up' | 'down',
   sqlFile: SqlFile,
-  lockTimeout: string,
+  options: RunOptions,
   record: { sql: string; params: unknown[] },
+  retry: LockRetryOptions,
+  failure: (error: unknown, index: number, lost: MigrationConnectionLostError['outcome']) => Error,
 ): Promise<void> {
   const count = sqlFile.statements.length;
   await client.query(
@@ -206,7 +250,8 @@ async function runWithoutTransaction(
      VALUES ($1, $2, $3, 'running', 0, $4)`,
     [source.name, file.tag, direction, count],
   );
-  await client.query(`SELECT set_config('lock_timeout', $1, false)`, [lockTimeout]);
+  const settings = sessionSettings(options);
+  for (const [name, value] of settings) await client.query('SELECT set_config($1, $2, false)', [name, value]);
   let index = 0;
   try {
     for (const statement of sqlFile.statements) {
@@ -216,37 +261,76 @@ async function runWithoutTransaction(
         file.tag,
         index,
       ]);
-      await client.query(statement);
+      // A retry first drops the INVALID index a timed-out CREATE INDEX CONCURRENTLY left (IF NOT EXISTS would keep it).
+      await retryOnLockTimeout(() => client.query(statement), { ...retry, beforeRetry: () => dropInvalidIndexes(client, statement, true) });
     }
   } catch (error) {
-    await client.query(
-      `UPDATE ${incompleteTable} SET status = 'failed', error = $3, updated_at = now() WHERE module = $1 AND tag = $2`,
-      [source.name, file.tag, String((error as Error).message ?? error)],
-    );
-    await dropInvalidIndexes(client, sqlFile.statements[index - 1]!);
-    throw new MigrationFailedError(source.name, file.tag, direction, index, count, true, error);
+    // Connection gone: the record stays 'running', and the next run reports the file as interrupted at this statement.
+    if (isConnectionLost(error)) throw failure(error, index, 'partly-run');
+    const { left } = await dropInvalidIndexes(client, sqlFile.statements[index - 1]!);
+    const leftNote = left.length
+      ? `; it left the INVALID index ${left.map((entry) => `${entry.index} (not dropped: ${entry.reason})`).join(', ')}, ` +
+        `which blocks a retry: DROP INDEX CONCURRENTLY IF EXISTS ${left.map((entry) => entry.index).join(', ')}`
+      : '';
+    const thrown = failure(error, index, 'partly-run');
+    thrown.message += leftNote;
+    await client
+      .query(`UPDATE ${incompleteTable} SET status = 'failed', error = $3, updated_at = now() WHERE module = $1 AND tag = $2`, [
+        source.name,
+        file.tag,
+        `${String((error as Error).message ?? error)}${leftNote}`,
+      ])
+      .catch(() => {}); // if this fails too, the record stays 'running': the next run still refuses, naming the statement
+    throw thrown;
   } finally {
-    await client.query('RESET lock_timeout');
+    for (const [name] of settings) await client.query(`RESET ${name}`).catch(() => {});
   }
-  await client.transaction(async (tx) => {
-    await tx.query(record.sql, record.params);
-    await tx.query(`DELETE FROM ${incompleteTable} WHERE module = $1 AND tag = $2`, [source.name, file.tag]);
-  });
+  try {
+    await client.transaction(async (tx) => {
+      await tx.query(record.sql, record.params);
+      await tx.query(`DELETE FROM ${incompleteTable} WHERE module = $1 AND tag = $2`, [source.name, file.tag]);
+    });
+  } catch (error) {
+    throw failure(error, count, 'unknown');
+  }
 }
 
 const createIndexConcurrently =
   /CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?((?:"(?:[^"]|"")+"|[\w$]+)(?:\.(?:"(?:[^"]|"")+"|[\w$]+))?)/i;
 
-/** A failed CREATE INDEX CONCURRENTLY leaves an INVALID index behind; drop it so a retry can build it again. */
-export async function dropInvalidIndexes(q: Queryable, statement: string): Promise<string[]> {
+/**
+ * A failed CREATE INDEX CONCURRENTLY leaves an INVALID index behind; drops
+ * it so a retry can build it again. What cannot be dropped (a long
+ * transaction on the table outlasts lock_timeout or statement_timeout) is
+ * returned in `left`, or thrown when `strict`.
+ */
+export async function dropInvalidIndexes(
+  q: Queryable,
+  statement: string,
+  strict = false,
+): Promise<{ dropped: string[]; left: { index: string; reason: string }[] }> {
+  const result = { dropped: [] as string[], left: [] as { index: string; reason: string }[] };
   const name = createIndexConcurrently.exec(statement)?.[1];
-  if (!name) return [];
-  const rows = await q.query<{ index: string }>(
-    'SELECT indexrelid::regclass::text AS index FROM pg_index WHERE indexrelid = to_regclass($1) AND NOT indisvalid',
-    [name],
-  );
-  for (const row of rows) await q.query(`DROP INDEX CONCURRENTLY IF EXISTS ${row.index}`);
-  return rows.map((row) => row.index);
+  if (!name) return result;
+  try {
+    const rows = await q.query<{ index: string }>(
+      'SELECT indexrelid::regclass::text AS index FROM pg_index WHERE indexrelid = to_regclass($1) AND NOT indisvalid',
+      [name],
+    );
+    for (const row of rows) {
+      try {
+        await q.query(`DROP INDEX CONCURRENTLY IF EXISTS ${row.index}`);
+        result.dropped.push(row.index);
+      } catch (error) {
+        if (strict) throw error;
+        result.left.push({ index: row.index, reason: (error as Error).message ?? String(error) });
+      }
+    }
+  } catch (error) {
+    if (strict) throw error;
+    result.left.push({ index: name, reason: `could not check: ${(error as Error).message ?? String(error)}` });
+  }
+  return result;
 }
 
 export type ResolveAction = 'retry' | 'mark-applied' | 'mark-rolled-back';

@@ -62,7 +62,7 @@ describe('applying', () => {
     try {
       await blocker`BEGIN`;
       await blocker`SELECT * FROM busy`; // holds ACCESS SHARE until the transaction ends
-      const failure = await applyMigrations(client, [set], { lockTimeoutMs: 200 }).catch((error: unknown) => error);
+      const failure = await applyMigrations(client, [set], { lockTimeoutMs: 200, lockRetries: 0 }).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(MigrationFailedError);
       expect((failure as MigrationFailedError).sqlState).toBe('55P03'); // lock_not_available
     } finally {
