@@ -14,6 +14,7 @@ import { loadEnvFiles } from './connection/env-file.ts';
 import { ConnectionConfigError, MissingDependencyError, RagChatDbError } from './errors.ts';
 import { connectForMigrations, type MigrationClient, openEmbedded } from './migrate/client.ts';
 import {
+  EmbeddedDatabaseInUseError,
   MigrationBlockedError,
   MigrationConnectionLostError,
   MigrationFailedError,
@@ -239,6 +240,7 @@ function report(error: unknown, io: Io, verbose: boolean): number {
   if (
     error instanceof MigrationRefusedError ||
     error instanceof MigrationLockTimeoutError ||
+    error instanceof EmbeddedDatabaseInUseError ||
     error instanceof ConnectionConfigError ||
     error instanceof MissingDependencyError
   ) {

@@ -8,6 +8,7 @@ import { connectorFor, firstQuery, socketOption } from '../connection/connector.
 import { type DatabaseTarget, parseDatabaseUrl } from '../connection/database-url.ts';
 import { importOptional } from '../connection/optional.ts';
 import { ConnectionConfigError } from '../errors.ts';
+import { lockEmbeddedDirectory } from './embedded-lock.ts';
 import { isConnectionLost } from './errors.ts';
 
 export interface Queryable {
@@ -116,7 +117,7 @@ async function transactionOn<T>(
   }
 }
 
-/** An embedded PGlite database in `dir` (created if missing). */
+/** An embedded PGlite database in `dir` (created if missing), locked against other processes until `close()`. */
 export async function openEmbedded(dir: string): Promise<MigrationClient> {
   const { PGlite } = await importOptional(
     '@electric-sql/pglite',
@@ -124,7 +125,25 @@ export async function openEmbedded(dir: string): Promise<MigrationClient> {
     () => import('@electric-sql/pglite'),
     'set DATABASE_URL to use a PostgreSQL server',
   );
-  return embeddedClient(await PGlite.create(dir), `embedded PGlite database in ${dir}`);
+  // memory:// and idb:// are this process's own; a directory may be opened by another process too.
+  const release = /^[a-z][a-z0-9+.-]*:\/\//i.test(dir) ? () => {} : lockEmbeddedDirectory(dir);
+  let client: MigrationClient;
+  try {
+    client = embeddedClient(await PGlite.create(dir), `embedded PGlite database in ${dir}`);
+  } catch (error) {
+    release();
+    throw error;
+  }
+  return {
+    ...client,
+    close: async () => {
+      try {
+        await client.close();
+      } finally {
+        release();
+      }
+    },
+  };
 }
 
 /** What the runner uses of a PGlite instance (typed here so this module never imports PGlite). */

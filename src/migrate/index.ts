@@ -34,6 +34,7 @@ export {
   type Queryable,
 } from './client.ts';
 export {
+  EmbeddedDatabaseInUseError,
   MigrationBlockedError,
   MigrationConnectionLostError,
   MigrationFailedError,
