@@ -93,7 +93,7 @@ Commands:
   verify                         apply, roll back and re-apply pending migrations on a scratch database
   new "<description>" --module M create a migration and its down file (after a schema change, or --custom)
   lint                           check every migration file with squawk and our own rules
-  resolve <module>/<tag>         clear the record of a failed no-transaction migration
+  resolve <module>/<tag>         resume (--retry) or settle a failed no-transaction migration
   modules                        list the modules and what they need
 
 Run "rag-chat-db <command> --help" for a command's options.
@@ -168,11 +168,13 @@ Checks every migration file, up and down, with squawk (npm squawk-cli): ordinary
 transaction, no-transaction files without. Also: every migration has a down file, and no down file is
 still a draft. The rules silenced, and why, are listed in the README. Exits 1 on any finding.
 `,
-  resolve: `Usage: rag-chat-db resolve <module>/<tag> --retry | --mark-applied | --mark-rolled-back
+  resolve: `Usage: rag-chat-db resolve <module>/<tag> --retry | --restart | --mark-applied | --mark-rolled-back
 
 A no-transaction migration (for CREATE INDEX CONCURRENTLY) that failed or was interrupted blocks every
-run until resolved. An INVALID index it left is dropped.
-  --retry              run it again from its first statement on the next init (make it safe to re-run)
+run until resolved. An INVALID index its failed statement left is dropped first.
+  --retry              resume it now at the statement that failed; the ones before it are not run again
+                       (refused if the file's number of statements changed since: use --restart)
+  --restart            clear the record: the next init runs it from its first statement (make it safe to re-run)
   --mark-applied       you finished it by hand: record it as applied
   --mark-rolled-back   you finished its rollback by hand: record it as not applied
 `,
@@ -563,15 +565,15 @@ async function lintCommand(args: string[], io: Io): Promise<number> {
 async function resolveCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(
     args,
-    { retry: { type: 'boolean' }, 'mark-applied': { type: 'boolean' }, 'mark-rolled-back': { type: 'boolean' } },
+    { retry: { type: 'boolean' }, restart: { type: 'boolean' }, 'mark-applied': { type: 'boolean' }, 'mark-rolled-back': { type: 'boolean' } },
     true,
   );
   if (values.help) return printHelp(io, 'resolve');
   const [id] = positionals;
   const [module, tag] = (id ?? '').split('/');
   if (!isModuleName(module) || !tag) throw new UsageError('resolve needs <module>/<tag>, e.g. rag-chat-db resolve chat/0002_add_index --retry');
-  const actions = (['retry', 'mark-applied', 'mark-rolled-back'] as const).filter((action) => values[action]);
-  if (actions.length !== 1) throw new UsageError('give one of --retry, --mark-applied and --mark-rolled-back');
+  const actions = (['retry', 'restart', 'mark-applied', 'mark-rolled-back'] as const).filter((action) => values[action]);
+  if (actions.length !== 1) throw new UsageError('give one of --retry, --restart, --mark-applied and --mark-rolled-back');
   return withDatabase(io, async (client) => {
     io.out(await resolve(client, module as ModuleName, tag, actions[0] as ResolveAction, runOptions(values, io)));
     return exitCodes.ok;

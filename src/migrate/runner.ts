@@ -177,6 +177,8 @@ async function runFile(
   file: MigrationFile,
   direction: 'up' | 'down',
   options: RunOptions,
+  /** A no-transaction file resumed by `resolve --retry`: the statement (1-based) to start at; its record exists. */
+  resumeAt?: number,
 ): Promise<void> {
   const sqlFile = direction === 'up' ? file.up : file.down!;
   const record =
@@ -223,7 +225,7 @@ async function runFile(
     return;
   }
 
-  await runWithoutTransaction(client, source, file, direction, sqlFile, options, record, retry, failure);
+  await runWithoutTransaction(client, source, file, direction, sqlFile, options, record, retry, failure, resumeAt);
 }
 
 /** lock_timeout always; statement_timeout when asked for. */
@@ -243,18 +245,26 @@ async function runWithoutTransaction(
   record: { sql: string; params: unknown[] },
   retry: LockRetryOptions,
   failure: (error: unknown, index: number, lost: MigrationConnectionLostError['outcome']) => Error,
+  resumeAt?: number,
 ): Promise<void> {
   const count = sqlFile.statements.length;
-  await client.query(
-    `INSERT INTO ${incompleteTable} (module, tag, direction, status, statement_index, statement_count)
-     VALUES ($1, $2, $3, 'running', 0, $4)`,
-    [source.name, file.tag, direction, count],
-  );
+  if (resumeAt === undefined) {
+    await client.query(
+      `INSERT INTO ${incompleteTable} (module, tag, direction, status, statement_index, statement_count)
+       VALUES ($1, $2, $3, 'running', 0, $4)`,
+      [source.name, file.tag, direction, count],
+    );
+  } else {
+    await client.query(`UPDATE ${incompleteTable} SET status = 'running', error = NULL, updated_at = now() WHERE module = $1 AND tag = $2`, [
+      source.name,
+      file.tag,
+    ]);
+  }
   const settings = sessionSettings(options);
   for (const [name, value] of settings) await client.query('SELECT set_config($1, $2, false)', [name, value]);
-  let index = 0;
+  let index = (resumeAt ?? 1) - 1;
   try {
-    for (const statement of sqlFile.statements) {
+    for (const statement of sqlFile.statements.slice(index)) {
       index++;
       await client.query(`UPDATE ${incompleteTable} SET statement_index = $3, updated_at = now() WHERE module = $1 AND tag = $2`, [
         source.name,
@@ -333,12 +343,17 @@ export async function dropInvalidIndexes(
   return result;
 }
 
-export type ResolveAction = 'retry' | 'mark-applied' | 'mark-rolled-back';
+export type ResolveAction = 'retry' | 'restart' | 'mark-applied' | 'mark-rolled-back';
 
 /**
- * Clears the record of a failed or interrupted no-transaction file:
- * `retry` to run it again from its first statement, `mark-applied` /
- * `mark-rolled-back` when it was finished by hand.
+ * Settles a failed or interrupted no-transaction file:
+ * - `retry` resumes it now at the statement that failed (or was running),
+ *   after dropping an INVALID index that statement left; the statements
+ *   before it are not run again. Refused if the file's statement count
+ *   changed since (statement N would be another statement): use `restart`.
+ * - `restart` clears the record; the next run applies it from its first
+ *   statement (which must then be safe to run again).
+ * - `mark-applied` / `mark-rolled-back`: it was finished by hand.
  */
 export async function resolveIncomplete(
   client: MigrationClient,
@@ -354,15 +369,43 @@ export async function resolveIncomplete(
     const row = state.incomplete.find((candidate) => candidate.tag === tag);
     if (!row) throw new MigrationRefusedError([`${source.name}/${tag} has no failed or interrupted run to resolve.`]);
     const file = state.files.find((candidate) => candidate.tag === tag);
-    if (row.statementIndex > 0 && file) {
-      const sqlFile = row.direction === 'up' ? file.up : file.down;
-      const statement = sqlFile?.statements[row.statementIndex - 1];
-      if (statement) await dropInvalidIndexes(client, statement);
-    }
+    const sqlFile = file && (row.direction === 'up' ? file.up : file.down);
     const expected = row.direction === 'up' ? 'mark-applied' : 'mark-rolled-back';
-    if (action !== 'retry' && action !== expected) {
-      throw new MigrationRefusedError([`${source.name}/${tag} stopped while ${row.direction === 'up' ? 'applying' : 'rolling back'}: use --retry or --${expected}.`]);
+    if (action === 'mark-applied' || action === 'mark-rolled-back') {
+      if (action !== expected) {
+        throw new MigrationRefusedError([
+          `${source.name}/${tag} stopped while ${row.direction === 'up' ? 'applying' : 'rolling back'}: use --retry, --restart or --${expected}.`,
+        ]);
+      }
     }
+    const failedStatement = row.statementIndex > 0 ? sqlFile?.statements[row.statementIndex - 1] : undefined;
+    if (failedStatement) {
+      const { left } = await dropInvalidIndexes(client, failedStatement);
+      if (left.length > 0 && (action === 'retry' || action === 'restart')) {
+        throw new MigrationRefusedError([
+          `${source.name}/${tag}: the INVALID index ${left.map((entry) => `${entry.index} (${entry.reason})`).join(', ')} left by statement ` +
+            `${row.statementIndex} could not be dropped; a retry would skip it. Let the transactions on its table finish and resolve again.`,
+        ]);
+      }
+    }
+
+    if (action === 'retry') {
+      if (!file || !sqlFile) throw new MigrationRefusedError([`${source.name}/${tag}: its ${row.direction === 'up' ? '' : 'down '}file is gone; restore it, or use --${expected}.`]);
+      if (sqlFile.statements.length !== row.statementCount) {
+        throw new MigrationRefusedError([
+          `${source.name}/${tag}${row.direction === 'down' ? '.down' : ''}.sql now has ${sqlFile.statements.length} statements, not the ${row.statementCount} it had ` +
+            `when statement ${row.statementIndex} failed, so it cannot be resumed there: use --restart to run it from its first statement on the next run.`,
+        ]);
+      }
+      const others = problemsOf({ ...state, incomplete: state.incomplete.filter((candidate) => candidate !== row) });
+      if (others.length > 0) throw new MigrationRefusedError(others);
+      const resumeAt = Math.max(row.statementIndex, 1);
+      const started = performance.now();
+      await runFile(client, source, file, row.direction, options, resumeAt);
+      options.onProgress?.({ type: 'done', module: file.module, tag, direction: row.direction, ms: Math.round(performance.now() - started) });
+      return `${source.name}/${tag}: resumed at statement ${resumeAt} of ${row.statementCount}; ${row.direction === 'up' ? 'applied' : 'rolled back'}.`;
+    }
+
     await client.transaction(async (tx) => {
       if (action === 'mark-applied' && file) {
         await tx.query(`INSERT INTO ${journalTable(source)} ("hash", "created_at") VALUES ($1, $2)`, [file.hash, file.when]);
@@ -372,7 +415,7 @@ export async function resolveIncomplete(
       }
       await tx.query(`DELETE FROM ${incompleteTable} WHERE module = $1 AND tag = $2`, [source.name, tag]);
     });
-    return action === 'retry'
+    return action === 'restart'
       ? `${source.name}/${tag}: cleared; the next run applies it again from its first statement.`
       : `${source.name}/${tag}: recorded as ${action === 'mark-applied' ? 'applied' : 'rolled back'}.`;
   } finally {

@@ -63,6 +63,12 @@ describe('a migration blocked behind another transaction', () => {
   });
 });
 
+test('resolve takes one of --retry, --restart, --mark-applied and --mark-rolled-back', async () => {
+  const result = await cli(['resolve', 'chat/0002_x', '--retry', '--restart']);
+  expect(result.code).toBe(exitCodes.usage);
+  expect(result.stderr).toContain('give one of --retry, --restart, --mark-applied and --mark-rolled-back');
+});
+
 test('the connection lost mid-file: one line, exit 4, naming the file and that it was not applied', async () => {
   const url = await unlinkedDatabase();
   const sql = connect(url, 2);
