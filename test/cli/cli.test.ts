@@ -1,15 +1,18 @@
 /** The `rag-chat-db` command against real databases: scopes, status, rollback, connections, exit codes. */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, test } from 'vitest';
 import { exitCodes } from '../../src/cli.ts';
-import { readMigrations } from '../../src/migrate/files.ts';
+import { packageRoot, readMigrations } from '../../src/migrate/files.ts';
 import { scopes } from '../../src/migrate/modules.ts';
 import { cli } from '../support/cli.ts';
 import { connect, createDatabase, databaseName, dropDatabase } from '../support/databases.ts';
 
+const run = promisify(execFile);
 const adminUrl = inject('adminUrl');
 const created: string[] = [];
 afterAll(async () => {
@@ -63,6 +66,21 @@ describe('init', () => {
     const result = await cli(['init', '--scope', 'auth'], { cwd });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(url);
+  });
+
+  test('as on Node 20.11, which has no util.parseEnv (package.json engines): reads ./.env', async () => {
+    const url = await emptyDatabase();
+    const cwd = mkdtempSync(join(tmpdir(), 'rcdb-node2011-'));
+    writeFileSync(join(cwd, '.env'), `DATABASE_URL=${url}\n`);
+    const withoutParseEnv =
+      'data:text/javascript,import util from "node:util"; import { syncBuiltinESMExports } from "node:module"; ' +
+      'delete util.parseEnv; delete process.loadEnvFile; syncBuiltinESMExports();';
+    const { stdout } = await run(process.execPath, ['--import', withoutParseEnv, join(packageRoot, 'dist', 'bin.js'), 'init', '--scope', 'auth'], {
+      cwd,
+      env: { PATH: process.env.PATH },
+    });
+    expect(stdout).toContain(url);
+    expect(stdout).toMatch(/applied \d+ migration/);
   });
 
   test('.env.local overrides .env, and the environment overrides both', async () => {
