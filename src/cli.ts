@@ -11,10 +11,9 @@ import { resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { credentialsIn, redactUrl } from './connection/database-url.ts';
 import { loadEnvFiles } from './connection/env-file.ts';
-import { ConnectionConfigError, MissingDependencyError, RagChatDbError } from './errors.ts';
+import { ConnectionConfigError, EmbeddedDatabaseInUseError, MissingDependencyError, RagChatDbError } from './errors.ts';
 import { connectForMigrations, type MigrationClient, openEmbedded } from './migrate/client.ts';
 import {
-  EmbeddedDatabaseInUseError,
   MigrationBlockedError,
   MigrationConnectionLostError,
   MigrationFailedError,
@@ -51,7 +50,7 @@ export const exitCodes = {
   failed: 1,
   /** The command line is wrong. */
   usage: 2,
-  /** Refused before running anything: unsafe connection, tampered or incomplete migrations, no down file, lock wait over. */
+  /** Refused before running anything: unsafe connection, embedded directory in use, tampered or incomplete migrations, no down file, lock wait over. */
   refused: 3,
   /** The database could not be reached, or the connection was lost during a run (the message says what became of the file). */
   unreachable: 4,

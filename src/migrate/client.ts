@@ -7,8 +7,8 @@ import type postgres from 'postgres';
 import { connectorFor, firstQuery, socketOption } from '../connection/connector.ts';
 import { type DatabaseTarget, parseDatabaseUrl } from '../connection/database-url.ts';
 import { importOptional } from '../connection/optional.ts';
+import { isSharedDirectory, lockEmbeddedDirectory } from '../connection/embedded-lock.ts';
 import { ConnectionConfigError } from '../errors.ts';
-import { lockEmbeddedDirectory } from './embedded-lock.ts';
 import { isConnectionLost } from './errors.ts';
 
 export interface Queryable {
@@ -125,8 +125,7 @@ export async function openEmbedded(dir: string): Promise<MigrationClient> {
     () => import('@electric-sql/pglite'),
     'set DATABASE_URL to use a PostgreSQL server',
   );
-  // memory:// and idb:// are this process's own; a directory may be opened by another process too.
-  const release = /^[a-z][a-z0-9+.-]*:\/\//i.test(dir) ? () => {} : lockEmbeddedDirectory(dir);
+  const release = isSharedDirectory(dir) ? lockEmbeddedDirectory(dir) : () => {};
   let client: MigrationClient;
   try {
     client = embeddedClient(await PGlite.create(dir), `embedded PGlite database in ${dir}`);

@@ -33,8 +33,8 @@ export {
   type PgliteDrizzle,
   type Queryable,
 } from './client.ts';
+export { EmbeddedDatabaseInUseError } from '../errors.ts';
 export {
-  EmbeddedDatabaseInUseError,
   MigrationBlockedError,
   MigrationConnectionLostError,
   MigrationFailedError,

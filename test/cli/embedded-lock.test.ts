@@ -11,8 +11,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, expect, test } from 'vitest';
 import { exitCodes } from '../../src/cli.ts';
+import { closeDb, createEmbeddedDb } from '../../src/connection/create-db.ts';
+import { cli } from '../support/cli.ts';
 import { packageRoot } from '../../src/migrate/files.ts';
-import { embeddedLockFile } from '../../src/migrate/embedded-lock.ts';
+import { embeddedLockFile } from '../../src/connection/embedded-lock.ts';
 
 const run = promisify(execFile);
 const bin = join(packageRoot, 'dist', 'bin.js');
@@ -73,4 +75,19 @@ test('a lock file being written (empty, fresh) counts as held; the CLI releases 
   const refused = await cliProcess(['status'], cwd);
   expect(refused.code).toBe(exitCodes.refused);
   expect(refused.stderr).toContain('in use by a process that is still writing its lock file');
+});
+
+test("an application's createEmbeddedDb holds the directory too: the CLI is refused until closeDb", { timeout: 60_000 }, async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'rcdb-embedded-lock-'));
+  const dir = join(cwd, '.rag-chat-db');
+  const db = await createEmbeddedDb(dir);
+  try {
+    const refused = await cli(['init', '--scope', 'auth'], { cwd });
+    expect(refused.code).toBe(exitCodes.refused);
+    expect(refused.stderr).toContain(`The embedded PGlite database in ${dir} is in use by process ${process.pid}`);
+  } finally {
+    await closeDb(db);
+  }
+  expect(existsSync(join(dir, embeddedLockFile))).toBe(false);
+  expect((await cli(['init', '--scope', 'auth'], { cwd })).code).toBe(0);
 });

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { EmbeddedDatabaseInUseError } from './errors.ts';
+import { EmbeddedDatabaseInUseError } from '../errors.ts';
 
 export const embeddedLockFile = 'rag-chat-db.lock';
 
@@ -24,6 +24,11 @@ export interface LockOwner {
 
 /** A lock file still empty this long after it was written is left by a process that died between creating and writing it. */
 const unwrittenStaleMs = 10_000;
+
+/** Whether `dataDir` is a directory another process could open too (not memory://, idb://, ...). */
+export function isSharedDirectory(dataDir: string): boolean {
+  return !/^[a-z][a-z0-9+.-]*:\/\//i.test(dataDir);
+}
 
 /** Takes the lock on `dir` (created if missing); returns its release, which is also run at process exit. */
 export function lockEmbeddedDirectory(dir: string): () => void {
