@@ -1,6 +1,7 @@
 /**
- * The `rag-chat-db` command. It connects to $DATABASE_URL (from the
- * environment or ./.env), or, when none is set, to the embedded PGlite
+ * The `rag-chat-db` command. It connects to $DATABASE_URL_UNPOOLED or
+ * $DATABASE_URL (from the environment, ./.env.local or ./.env), or, when
+ * neither is set, to the embedded PGlite
  * database in ./.rag-chat-db/ (set but empty is an error). It never prints a
  * password: URLs are redacted, and every line printed is scrubbed of the
  * credentials the connection URLs hold.
@@ -8,16 +9,25 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { relative as relativePath, resolve as resolvePath } from 'node:path';
-import { parseArgs, parseEnv } from 'node:util';
+import { parseArgs } from 'node:util';
 import { credentialsIn, redactUrl } from './connection/database-url.ts';
-import { ConnectionConfigError, MissingDependencyError, RagChatDbError } from './errors.ts';
+import { loadEnvFiles } from './connection/env-file.ts';
+import { ConnectionConfigError, EmbeddedDatabaseInUseError, MissingDependencyError, RagChatDbError } from './errors.ts';
 import { connectForMigrations, type MigrationClient, openEmbedded } from './migrate/client.ts';
-import { MigrationFailedError, MigrationLockTimeoutError, MigrationRefusedError, NoWayBackError } from './migrate/errors.ts';
+import {
+  MigrationBlockedError,
+  MigrationConnectionLostError,
+  MigrationFailedError,
+  MigrationLockTimeoutError,
+  MigrationRefusedError,
+  NoWayBackError,
+} from './migrate/errors.ts';
 import { loadModules } from './migrate/config.ts';
 import { moduleSource, packageRoot, readMigrations } from './migrate/files.ts';
 import {
   installSources,
   isScope,
+  moduleNames,
   migrate,
   type ModuleInfo,
   type ModuleSet,
@@ -31,6 +41,7 @@ import {
   status,
 } from './migrate/index.ts';
 import { adoptMigrations } from './migrate/adopt.ts';
+import { installedScopeModules } from './migrate/installed.ts';
 import { lintMigrations } from './migrate/lint.ts';
 import { newMigration } from './migrate/new.ts';
 import { irreversibleFiles, statusProblems } from './migrate/reversibility.ts';
@@ -45,10 +56,12 @@ export const exitCodes = {
   failed: 1,
   /** The command line is wrong. */
   usage: 2,
-  /** Refused before running anything: unsafe connection, tampered or incomplete migrations, no down file, lock wait over. */
+  /** Refused before running anything: unsafe connection, embedded directory in use, tampered or incomplete migrations, no down file, lock wait over. */
   refused: 3,
-  /** The database could not be reached. */
+  /** The database could not be reached, or the connection was lost during a run (the message says what became of the file). */
   unreachable: 4,
+  /** A migration kept hitting lock_timeout behind another transaction through every --lock-retries attempt: not broken, run it again later. */
+  blocked: 5,
   /** Refused before running anything: a migration to apply has no down file, or a draft, and is not declared irreversible. */
   noWayBack: 6,
 } as const;
@@ -72,6 +85,8 @@ const commonOptions = {
   help: { type: 'boolean', short: 'h' },
   verbose: { type: 'boolean' },
   'lock-timeout': { type: 'string' },
+  'lock-retries': { type: 'string' },
+  'statement-timeout': { type: 'string' },
   wait: { type: 'string' },
 } as const;
 
@@ -89,15 +104,16 @@ Commands:
   verify                         apply, roll back and re-apply pending migrations on a scratch database
   new "<description>" --module M create a migration and its down file (after a schema change, or --custom)
   lint                           check every migration file with squawk and our own rules
-  resolve <module>/<tag>         clear the record of a failed no-transaction migration
+  resolve <module>/<tag>         resume (--retry) or settle a failed no-transaction migration
   modules                        list the modules and what they need
 
 Run "rag-chat-db <command> --help" for a command's options.
 
-Connection: $DATABASE_URL (environment or ./.env); when it is not set, the embedded PGlite database in
-./.rag-chat-db/ (set but empty is an error). RAG_CHAT_DB_CONNECT_TIMEOUT bounds connecting (10 s).
-Exit codes: 0 ok, 1 failed, 2 usage, 3 refused (nothing was run), 4 database unreachable,
-6 refused: a migration to apply has no down file (or a draft) and is not declared irreversible.
+Connection: $DATABASE_URL_UNPOOLED, else $DATABASE_URL (environment, then ./.env.local, then ./.env); when
+neither is set, the embedded PGlite database in ./.rag-chat-db/ (set but empty is an error). RAG_CHAT_DB_CONNECT_TIMEOUT bounds connecting (10 s).
+Exit codes: 0 ok, 1 failed, 2 usage, 3 refused (nothing was run), 4 database unreachable or connection lost,
+5 blocked by another transaction's lock (after --lock-retries), 6 refused: a migration to apply has no down
+file (or a draft) and is not declared irreversible.
 `,
   init: `Usage: rag-chat-db init [--scope all|chat|auth|rls] [options]
 
@@ -112,12 +128,15 @@ file or a draft one, unless it declares "-- rag-chat-db: irreversible <reason>".
 
 Options:
   --scope S           default all
-  --dry-run           print the SQL it would run (a psql-ready script, see script --help); change nothing
-  --to M/TAG          apply pending migrations up to and including M/TAG (a tag alone if only one module has it)
-  --steps N           apply at most N pending migrations
-  --lock-timeout MS   lock_timeout for every statement, default 5000
-  --wait S            how long to wait for another migration run, default 120
-  --verbose           print stack traces
+  --dry-run               print the SQL it would run (a psql-ready script, see script --help); change nothing
+  --to M/TAG              apply pending migrations up to and including M/TAG (a tag alone if only one module has it)
+  --steps N               apply at most N pending migrations
+  --lock-timeout MS       lock_timeout for every statement, default 5000
+  --lock-retries N        on lock timeout, try the file (no-transaction: the statement) N more times, with
+                          backoff from 1 s doubling; default 3; then exit 5
+  --statement-timeout MS  statement_timeout for every migration statement, default the server's
+  --wait S                how long to wait for another migration run, default 120
+  --verbose               print stack traces
 `,
   rollback: `Usage: rag-chat-db rollback --module auth|chat|link|rls|<application module> [--steps N | --to TAG | --all] [options]
 
@@ -131,13 +150,17 @@ Options:
   --to TAG            roll back everything after TAG
   --all               roll back every migration of the module
   --lock-timeout MS   default 5000
+  --lock-retries N    default 3
+  --statement-timeout MS
   --wait S            default 120
 `,
-  status: `Usage: rag-chat-db status [--json]
+  status: `Usage: rag-chat-db status [--json] [--all]
 
 Per module: applied and pending migrations, and anything that stops a run: files changed after they
 were applied (tampered), applied migrations whose file is gone, files out of order, and failed or
 interrupted no-transaction migrations. Changes nothing. Exits 3 if there is such a problem.
+Only the modules of the installed scope are listed (scope all on an empty database); --all lists every
+module.
 `,
   verify: `Usage: rag-chat-db verify [--scope S] [--yes-i-mean-it]
 
@@ -168,11 +191,13 @@ every migration has a down file (or declares "-- rag-chat-db: irreversible <reas
 file is still a draft. A comment "-- rag-chat-db-lint-ignore <rule>: <reason>" silences a rule in its
 file. The rules silenced, and why, are listed in the README. Exits 1 on any finding.
 `,
-  resolve: `Usage: rag-chat-db resolve <module>/<tag> --retry | --mark-applied | --mark-rolled-back
+  resolve: `Usage: rag-chat-db resolve <module>/<tag> --retry | --restart | --mark-applied | --mark-rolled-back
 
 A no-transaction migration (for CREATE INDEX CONCURRENTLY) that failed or was interrupted blocks every
-run until resolved. An INVALID index it left is dropped.
-  --retry              run it again from its first statement on the next init (make it safe to re-run)
+run until resolved. An INVALID index its failed statement left is dropped first.
+  --retry              resume it now at the statement that failed; the ones before it are not run again
+                       (refused if the file's number of statements changed since: use --restart)
+  --restart            clear the record: the next init runs it from its first statement (make it safe to re-run)
   --mark-applied       you finished it by hand: record it as applied
   --mark-rolled-back   you finished its rollback by hand: record it as not applied
 `,
@@ -256,11 +281,13 @@ function report(error: unknown, io: Io, verbose: boolean): number {
       io.err(`${cause === error ? '' : 'caused by: '}${(cause as Error).stack ?? String(cause)}`);
     }
   }
-  if (error instanceof UnreachableError) return exitCodes.unreachable;
+  if (error instanceof UnreachableError || error instanceof MigrationConnectionLostError) return exitCodes.unreachable;
+  if (error instanceof MigrationBlockedError) return exitCodes.blocked;
   if (error instanceof NoWayBackError) return exitCodes.noWayBack;
   if (
     error instanceof MigrationRefusedError ||
     error instanceof MigrationLockTimeoutError ||
+    error instanceof EmbeddedDatabaseInUseError ||
     error instanceof ConnectionConfigError ||
     error instanceof MissingDependencyError
   ) {
@@ -291,7 +318,10 @@ function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: st
   return parseArgs({ args, options: { ...commonOptions, ...options }, allowPositionals, strict: true });
 }
 
-function runOptions(values: { 'lock-timeout'?: string | boolean; wait?: string | boolean }, io: Io) {
+function runOptions(
+  values: { 'lock-timeout'?: string | boolean; 'lock-retries'?: string | boolean; 'statement-timeout'?: string | boolean; wait?: string | boolean },
+  io: Io,
+) {
   const number = (name: string, raw: string | boolean | undefined, scale: number) => {
     if (raw === undefined) return undefined;
     const value = Number(raw);
@@ -300,6 +330,8 @@ function runOptions(values: { 'lock-timeout'?: string | boolean; wait?: string |
   };
   return {
     lockTimeoutMs: number('lock-timeout', values['lock-timeout'], 1),
+    lockRetries: number('lock-retries', values['lock-retries'], 1),
+    statementTimeoutMs: number('statement-timeout', values['statement-timeout'], 1),
     waitMs: number('wait', values.wait, 1000),
     onProgress: (event: ProgressEvent) => progress(event, io),
   };
@@ -308,6 +340,10 @@ function runOptions(values: { 'lock-timeout'?: string | boolean; wait?: string |
 function progress(event: ProgressEvent, io: Io): void {
   if (event.type === 'waiting') {
     io.err(`waiting for another migration run to finish${event.holder ? ` (${event.holder})` : ''}...`);
+  } else if (event.type === 'retry') {
+    io.err(
+      `  ${event.module}/${event.tag}: lock_timeout behind another transaction; attempt ${event.attempt} of ${event.attempts} in ${(event.delayMs / 1000).toFixed(1)} s`,
+    );
   } else if (event.type === 'done') {
     const verb = event.direction === 'up' ? 'applied' : 'rolled back';
     io.out(`  ${verb.padEnd(11)} ${`${event.module}/${event.tag}`.padEnd(44)} ${event.ms} ms`);
@@ -322,7 +358,7 @@ function progress(event: ProgressEvent, io: Io): void {
  */
 function scrubbing(io: Io): Io {
   const scrub = (line: string) => {
-    const secrets = [io.env.DATABASE_URL, io.env.VERIFY_DATABASE_URL]
+    const secrets = [io.env.DATABASE_URL, io.env.DATABASE_URL_UNPOOLED, io.env.VERIFY_DATABASE_URL]
       .flatMap((url) => (url ? credentialsIn(url) : []))
       .concat(io.env.PGPASSWORD ? [io.env.PGPASSWORD] : [])
       .filter((secret) => secret.length >= 4)
@@ -337,30 +373,35 @@ function scrubbing(io: Io): Io {
  * set; an error when it is set but empty (a mistyped CI secret must not
  * quietly become the embedded database).
  */
-function urlFromEnv(io: Io, name: 'DATABASE_URL' | 'VERIFY_DATABASE_URL'): string | undefined {
+function urlFromEnv(io: Io, name: 'DATABASE_URL' | 'DATABASE_URL_UNPOOLED' | 'VERIFY_DATABASE_URL'): string | undefined {
   const url = io.env[name];
   if (url === undefined) return undefined;
   if (url.trim() === '') {
     throw new ConnectionConfigError(
-      `${name} is set but empty. Give it a postgres:// URL, or unset it${name === 'DATABASE_URL' ? ' to use the embedded PGlite database' : ' to verify on an in-memory PGlite database'}.`,
+      `${name} is set but empty. Give it a postgres:// URL, or unset it${name === 'VERIFY_DATABASE_URL' ? ' to verify on an in-memory PGlite database' : name === 'DATABASE_URL' ? ' to use the embedded PGlite database' : ''}.`,
     );
   }
   return url;
 }
 
-/** Loads ./.env into the environment without overriding what is already set. */
+/** Loads ./.env, then ./.env.local over it, into the environment without overriding what is already set. */
 function loadDotEnv(io: Io): void {
-  const path = resolvePath(io.cwd, '.env');
-  if (!existsSync(path)) return;
-  for (const [key, value] of Object.entries(parseEnv(readFileSync(path, 'utf8')))) {
-    if (io.env[key] === undefined) io.env[key] = value;
-  }
+  loadEnvFiles(io.env, io.cwd);
 }
 
-/** The database of DATABASE_URL, or the embedded one. Fails fast, with exit code 4, if it cannot be reached. */
+/**
+ * The URL to migrate with: DATABASE_URL_UNPOOLED when set (the direct URL
+ * Neon's Vercel integration writes beside a pooled DATABASE_URL), else
+ * DATABASE_URL.
+ */
+function migrationUrlFromEnv(io: Io): string | undefined {
+  return urlFromEnv(io, 'DATABASE_URL_UNPOOLED') ?? urlFromEnv(io, 'DATABASE_URL');
+}
+
+/** The database of DATABASE_URL_UNPOOLED / DATABASE_URL, or the embedded one. Fails fast, with exit code 4, if it cannot be reached. */
 async function openDatabase(io: Io): Promise<MigrationClient> {
   loadDotEnv(io);
-  const url = urlFromEnv(io, 'DATABASE_URL');
+  const url = migrationUrlFromEnv(io);
   if (url === undefined) {
     const dir = resolvePath(io.cwd, io.env.RAG_CHAT_DB_EMBEDDED_DIR ?? '.rag-chat-db');
     io.err(`rag-chat-db: DATABASE_URL is not set; using the embedded PGlite database in ${dir}`);
@@ -555,11 +596,15 @@ async function rollbackCommand(args: string[], io: Io): Promise<number> {
 }
 
 async function statusCommand(args: string[], io: Io): Promise<number> {
-  const { values } = parse(args, { json: { type: 'boolean' } });
+  const { values } = parse(args, { json: { type: 'boolean' }, all: { type: 'boolean' } });
   if (values.help) return printHelp(io, 'status');
   const set = await loadModules(io.cwd);
   return withDatabase(io, async (client) => {
-    const states = await status(client, set.all);
+    const every = await status(client, set.all);
+    const app = new Set(set.app.map((info) => info.name));
+    const builtin = every.filter((state) => !app.has(state.source.name));
+    const shown = new Set<string>([...(values.all ? moduleNames : installedScopeModules(builtin)), ...app]);
+    const states = every.filter((state) => shown.has(state.source.name));
     const problems = states.flatMap(statusProblems);
     if (values.json) {
       io.out(
@@ -606,7 +651,7 @@ async function verifyCommand(args: string[], io: Io): Promise<number> {
   const sources = installSources(scope, await loadModules(io.cwd));
   loadDotEnv(io);
   const url = urlFromEnv(io, 'VERIFY_DATABASE_URL');
-  const production = url && !values['yes-i-mean-it'] ? urlFromEnv(io, 'DATABASE_URL') : undefined;
+  const production = url && !values['yes-i-mean-it'] ? migrationUrlFromEnv(io) : undefined;
   const client = url ? await connectChecked(url, io) : await openEmbedded('memory://');
   try {
     if (production) await refuseProduction(client, production, io);
@@ -699,7 +744,7 @@ async function lintCommand(args: string[], io: Io): Promise<number> {
 async function resolveCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(
     args,
-    { retry: { type: 'boolean' }, 'mark-applied': { type: 'boolean' }, 'mark-rolled-back': { type: 'boolean' } },
+    { retry: { type: 'boolean' }, restart: { type: 'boolean' }, 'mark-applied': { type: 'boolean' }, 'mark-rolled-back': { type: 'boolean' } },
     true,
   );
   if (values.help) return printHelp(io, 'resolve');
@@ -711,8 +756,8 @@ async function resolveCommand(args: string[], io: Io): Promise<number> {
       `resolve needs <module>/<tag> with a module among ${set.all.map((info) => info.name).join(', ')}, e.g. rag-chat-db resolve chat/0002_add_index --retry`,
     );
   }
-  const actions = (['retry', 'mark-applied', 'mark-rolled-back'] as const).filter((action) => values[action]);
-  if (actions.length !== 1) throw new UsageError('give one of --retry, --mark-applied and --mark-rolled-back');
+  const actions = (['retry', 'restart', 'mark-applied', 'mark-rolled-back'] as const).filter((action) => values[action]);
+  if (actions.length !== 1) throw new UsageError('give one of --retry, --restart, --mark-applied and --mark-rolled-back');
   return withDatabase(io, async (client) => {
     io.out(await resolve(client, module, tag, actions[0] as ResolveAction, { modules: set, ...runOptions(values, io) }));
     return exitCodes.ok;

@@ -111,3 +111,23 @@ export class UnsupportedByDriverError extends RagChatDbError {
     super('UNSUPPORTED_BY_DRIVER', message, options);
   }
 }
+
+/** Another process has the embedded PGlite directory open (its lock file says which). */
+export class EmbeddedDatabaseInUseError extends RagChatDbError {
+  override name = 'EmbeddedDatabaseInUseError';
+
+  constructor(
+    readonly dir: string,
+    readonly lockFile: string,
+    readonly owner: { pid: number; host: string; since: string } | undefined,
+  ) {
+    const who = owner
+      ? `process ${owner.pid}${owner.host ? ` on ${owner.host}` : ''}, since ${owner.since}`
+      : 'a process that is still writing its lock file';
+    super(
+      'EMBEDDED_DATABASE_IN_USE',
+      `The embedded PGlite database in ${dir} is in use by ${who}; two processes on one directory corrupt it. ` +
+        `Stop that process (or, if it is surely gone, delete ${lockFile}) and run again.`,
+    );
+  }
+}

@@ -23,6 +23,7 @@ import { ConnectionConfigError, DatabaseError } from '../errors.ts';
 import { toLibraryError } from '../queries/errors.ts';
 import * as schema from '../schema/index.ts';
 import { connectorFor, connectorOf, firstQuery, socketOption } from './connector.ts';
+import { isSharedDirectory, lockEmbeddedDirectory } from './embedded-lock.ts';
 import { parseDatabaseUrl } from './database-url.ts';
 import { importOptional } from './optional.ts';
 import { defaultQueryTimeoutMs, guardClient } from './postgres-js.ts';
@@ -110,7 +111,10 @@ export async function connectDb(options: ConnectDbOptions = {}): Promise<Postgre
   }
 }
 
-/** PGlite in `dir` (`./.rag-chat-db` by default; `memory://` for a throwaway one). Install the schema with the CLI's init or migrate(). */
+/**
+ * PGlite in `dir` (`./.rag-chat-db` by default; `memory://` for a throwaway one). Install the schema with the CLI's init or migrate().
+ * A directory is locked until closeDb (or the process exits): a second process, the CLI included, gets EmbeddedDatabaseInUseError.
+ */
 export async function createEmbeddedDb(dir = '.rag-chat-db'): Promise<EmbeddedDatabase> {
   const [{ PGlite }, { drizzle }] = await importOptional(
     '@electric-sql/pglite',
@@ -118,7 +122,23 @@ export async function createEmbeddedDb(dir = '.rag-chat-db'): Promise<EmbeddedDa
     () => Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite')]),
     'open a PostgreSQL server with createDb',
   );
-  const client = await PGlite.create(dir);
+  // One process per directory, as the CLI: PGlite has no lock of its own, and two processes corrupt it.
+  const release = isSharedDirectory(dir) ? lockEmbeddedDirectory(dir) : () => {};
+  let client: PGlite;
+  try {
+    client = await PGlite.create(dir);
+  } catch (error) {
+    release();
+    throw error;
+  }
+  const close = client.close.bind(client);
+  client.close = async () => {
+    try {
+      await close();
+    } finally {
+      release();
+    }
+  };
   return drizzle({ client, schema }) as EmbeddedDatabase;
 }
 

@@ -7,7 +7,9 @@ import type postgres from 'postgres';
 import { connectorFor, firstQuery, socketOption } from '../connection/connector.ts';
 import { type DatabaseTarget, parseDatabaseUrl } from '../connection/database-url.ts';
 import { importOptional } from '../connection/optional.ts';
+import { isSharedDirectory, lockEmbeddedDirectory } from '../connection/embedded-lock.ts';
 import { ConnectionConfigError } from '../errors.ts';
+import { isConnectionLost } from './errors.ts';
 
 export interface Queryable {
   query<T extends object = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
@@ -77,13 +79,45 @@ async function postgresClient(target: DatabaseTarget, options: ConnectOptions): 
   });
   return {
     ...queryable(sql),
-    transaction: async (fn) => (await sql.begin((tx) => fn(queryable(tx)))) as Awaited<ReturnType<typeof fn>>,
+    transaction: (fn) => transactionOn(sql, queryable, fn),
     close: () => close(5),
     description: target.redacted,
   };
 }
 
-/** An embedded PGlite database in `dir` (created if missing). */
+/**
+ * `fn` in one transaction on postgres.js. When the connection is lost
+ * mid-transaction, postgres.js would send ROLLBACK on the dead connection
+ * (and, in 3.4, wait for a reconnect up to connect_timeout, then throw from
+ * a timer). The server rolls back on its own: the failed query never
+ * settles, postgres.js ends the transaction when the socket closes, and the
+ * error that said why is the one thrown.
+ */
+async function transactionOn<T>(
+  sql: postgres.Sql,
+  queryable: (runner: postgres.TransactionSql) => Queryable,
+  fn: (tx: Queryable) => Promise<T>,
+): Promise<T> {
+  let lost: unknown;
+  try {
+    return (await sql.begin((tx) => {
+      const inner = queryable(tx);
+      const guarded: Queryable = {
+        query: <R extends object>(text: string, params?: unknown[]) =>
+          inner.query<R>(text, params).catch((error: unknown) => {
+            if (!isConnectionLost(error)) throw error;
+            lost ??= error;
+            return new Promise<never>((_resolve, reject) => setTimeout(() => reject(error), 5_000).unref());
+          }),
+      };
+      return fn(guarded);
+    })) as T;
+  } catch (error) {
+    throw lost ?? error;
+  }
+}
+
+/** An embedded PGlite database in `dir` (created if missing), locked against other processes until `close()`. */
 export async function openEmbedded(dir: string): Promise<MigrationClient> {
   const { PGlite } = await importOptional(
     '@electric-sql/pglite',
@@ -91,7 +125,24 @@ export async function openEmbedded(dir: string): Promise<MigrationClient> {
     () => import('@electric-sql/pglite'),
     'set DATABASE_URL to use a PostgreSQL server',
   );
-  return embeddedClient(await PGlite.create(dir), `embedded PGlite database in ${dir}`);
+  const release = isSharedDirectory(dir) ? lockEmbeddedDirectory(dir) : () => {};
+  let client: MigrationClient;
+  try {
+    client = embeddedClient(await PGlite.create(dir), `embedded PGlite database in ${dir}`);
+  } catch (error) {
+    release();
+    throw error;
+  }
+  return {
+    ...client,
+    close: async () => {
+      try {
+        await client.close();
+      } finally {
+        release();
+      }
+    },
+  };
 }
 
 /** What the runner uses of a PGlite instance (typed here so this module never imports PGlite). */

@@ -53,6 +53,55 @@ export class MigrationFailedError extends RagChatDbError {
   }
 }
 
+/**
+ * A statement kept hitting lock_timeout (SQLSTATE 55P03): another
+ * transaction held a lock it needs through every attempt. Not a broken
+ * migration: run it again when the table is quieter. The CLI exits 5.
+ */
+export class MigrationBlockedError extends MigrationFailedError {
+  override name = 'MigrationBlockedError';
+
+  override readonly code: string = 'MIGRATION_BLOCKED';
+
+  constructor(
+    module: string,
+    tag: string,
+    direction: 'up' | 'down',
+    statementIndex: number,
+    statementCount: number,
+    noTransaction: boolean,
+    readonly attempts: number,
+    cause: unknown,
+  ) {
+    super(module, tag, direction, statementIndex, statementCount, noTransaction, cause);
+    this.message +=
+      `; gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}. Another transaction holds a lock this migration needs: ` +
+      'let it finish (pg_stat_activity shows it) and run again, or raise --lock-retries / --lock-timeout.';
+  }
+}
+
+/** A migration run lost its database connection; `outcome` says what became of the file it was running. */
+export class MigrationConnectionLostError extends RagChatDbError {
+  override name = 'MigrationConnectionLostError';
+
+  constructor(
+    readonly module: string,
+    readonly tag: string,
+    readonly direction: 'up' | 'down',
+    readonly outcome: 'not-run' | 'partly-run' | 'unknown',
+    cause: unknown,
+  ) {
+    const file = `${module}/${tag}${direction === 'down' ? '.down' : ''}.sql`;
+    const done = direction === 'up' ? 'applied' : 'rolled back';
+    const what = {
+      'not-run': `it was not ${done} (its transaction was rolled back); run the command again`,
+      'partly-run': `it was partly ${done} (a no-transaction file: the statements before the one running stay done); the next run names the statement and how to resolve it`,
+      unknown: `the connection broke while it was committing, so whether it was ${done} is unknown; \`rag-chat-db status\` says`,
+    }[outcome];
+    super('MIGRATION_CONNECTION_LOST', `lost the database connection during ${file}: ${what} (${(cause as Error)?.message ?? String(cause)})`, { cause });
+  }
+}
+
 /** Another runner held the migration lock for longer than we were willing to wait. */
 export class MigrationLockTimeoutError extends RagChatDbError {
   override name = 'MigrationLockTimeoutError';
@@ -64,4 +113,22 @@ export class MigrationLockTimeoutError extends RagChatDbError {
         'Let it finish, or raise the wait with --wait.',
     );
   }
+}
+
+const connectionLostCodes = new Set([
+  'CONNECTION_CLOSED', // postgres.js: the socket closed
+  'CONNECTION_DESTROYED',
+  'CONNECTION_ENDED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  '57P01', // admin_shutdown: pg_terminate_backend, a server shutting down
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+]);
+
+/** Whether `error` says the connection is gone (not that a statement failed on a live one). */
+export function isConnectionLost(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && (connectionLostCodes.has(code) || code.startsWith('08'));
 }

@@ -36,7 +36,16 @@ export {
   type Queryable,
 } from './client.ts';
 export { type AppModuleConfig, configFileNames, defineConfig, findConfig, loadModules, type RagChatDbConfig } from './config.ts';
-export { MigrationFailedError, MigrationLockTimeoutError, MigrationRefusedError, NoWayBackError } from './errors.ts';
+export { EmbeddedDatabaseInUseError } from '../errors.ts';
+export {
+  MigrationBlockedError,
+  MigrationConnectionLostError,
+  MigrationFailedError,
+  MigrationLockTimeoutError,
+  MigrationRefusedError,
+  NoWayBackError,
+} from './errors.ts';
+export { defaultLockRetries, defaultLockRetryDelayMs } from './retry.ts';
 export { type MigrationFile, type MigrationSource, moduleSource, readMigrations } from './files.ts';
 export {
   type BuiltinModuleName,

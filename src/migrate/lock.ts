@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queryable } from './client.ts';
-import { MigrationLockTimeoutError } from './errors.ts';
+import { isConnectionLost, MigrationLockTimeoutError } from './errors.ts';
 
 /** The advisory lock key: "rag-chat" in ASCII, as a bigint. */
 export const migrationLockKey = '8241982237703692660';
@@ -25,7 +25,13 @@ export async function acquireMigrationLock(q: Queryable, { waitMs, onWait }: Loc
     const [row] = await q.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [migrationLockKey]);
     if (row?.locked) {
       return async () => {
-        await q.query('SELECT pg_advisory_unlock($1::bigint)', [migrationLockKey]);
+        try {
+          await q.query('SELECT pg_advisory_unlock($1::bigint)', [migrationLockKey]);
+        } catch (error) {
+          // A session lock ends with its session: with the connection gone there is nothing to release,
+          // and the error that lost it is the one to report.
+          if (!isConnectionLost(error)) throw error;
+        }
       };
     }
     const holder = await lockHolder(q);

@@ -8,10 +8,17 @@
  *   of where they stopped if they fail or the process dies.
  */
 import type { MigrationClient, Queryable } from './client.ts';
-import { MigrationFailedError, MigrationRefusedError } from './errors.ts';
+import {
+  isConnectionLost,
+  MigrationBlockedError,
+  MigrationConnectionLostError,
+  MigrationFailedError,
+  MigrationRefusedError,
+} from './errors.ts';
 import { type MigrationFile, type MigrationSource, readMigrations, type SqlFile } from './files.ts';
 import { acquireMigrationLock } from './lock.ts';
 import { assertWayBack } from './reversibility.ts';
+import { isLockTimeout, type LockRetryOptions, retryOnLockTimeout } from './retry.ts';
 import { ensureBookkeeping, incompleteTable, journalTable, type ModuleState, problemsOf, readState } from './state.ts';
 
 export interface RunOptions {
@@ -19,6 +26,12 @@ export interface RunOptions {
   lockTimeoutMs?: number;
   /** How long to wait for another runner's lock, in ms. */
   waitMs?: number;
+  /** How many more times to try a file (a no-transaction file: its statement) that hit lock_timeout; 3 by default (retry.ts). */
+  lockRetries?: number;
+  /** The first backoff between those tries, in ms, doubled each time; 1000 by default. */
+  lockRetryDelayMs?: number;
+  /** statement_timeout for every migration statement, in ms; the server's setting when absent. */
+  statementTimeoutMs?: number;
   /** Apply at most this many files (all pending when absent). */
   maxSteps?: number;
   /** Apply pending files up to and including this one (`module/tag`, or a tag only one module has). */
@@ -29,6 +42,7 @@ export interface RunOptions {
 export type ProgressEvent =
   | { type: 'waiting'; holder: string | undefined }
   | { type: 'start'; module: string; tag: string; direction: 'up' | 'down'; noTransaction: boolean }
+  | { type: 'retry'; module: string; tag: string; direction: 'up' | 'down'; attempt: number; attempts: number; delayMs: number }
   | { type: 'done'; module: string; tag: string; direction: 'up' | 'down'; ms: number };
 
 export interface Step {
@@ -185,32 +199,62 @@ async function runFile(
   file: MigrationFile,
   direction: 'up' | 'down',
   options: RunOptions,
+  /** A no-transaction file resumed by `resolve --retry`: the statement (1-based) to start at; its record exists. */
+  resumeAt?: number,
 ): Promise<void> {
   const sqlFile = direction === 'up' ? file.up : file.down!;
-  const lockTimeout = String(options.lockTimeoutMs ?? defaultLockTimeoutMs);
   const record =
     direction === 'up'
       ? { sql: `INSERT INTO ${journalTable(source)} ("hash", "created_at") VALUES ($1, $2)`, params: [file.hash, file.when] }
       : { sql: `DELETE FROM ${journalTable(source)} WHERE created_at = $1`, params: [file.when] };
+  let attempts = 1;
+  const retry: LockRetryOptions = {
+    retries: options.lockRetries,
+    delayMs: options.lockRetryDelayMs,
+    onRetry: (attempt, of, delayMs) => {
+      attempts = attempt;
+      options.onProgress?.({ type: 'retry', module: file.module, tag: file.tag, direction, attempt, attempts: of, delayMs });
+    },
+  };
+  const failure = (error: unknown, index: number, lost: MigrationConnectionLostError['outcome']) => {
+    const count = sqlFile.statements.length;
+    if (isConnectionLost(error)) return new MigrationConnectionLostError(source.name, file.tag, direction, lost, error);
+    if (isLockTimeout(error)) return new MigrationBlockedError(source.name, file.tag, direction, index, count, sqlFile.noTransaction, attempts, error);
+    return new MigrationFailedError(source.name, file.tag, direction, index, count, sqlFile.noTransaction, error);
+  };
 
   if (!sqlFile.noTransaction) {
     let index = 0;
+    let committing = false;
     try {
-      await client.transaction(async (tx) => {
-        await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [lockTimeout]);
-        for (const statement of sqlFile.statements) {
-          index++;
-          await tx.query(statement);
-        }
-        await tx.query(record.sql, record.params);
-      });
+      await retryOnLockTimeout(
+        () =>
+          client.transaction(async (tx) => {
+            index = 0;
+            for (const [name, value] of sessionSettings(options)) await tx.query('SELECT set_config($1, $2, true)', [name, value]);
+            for (const statement of sqlFile.statements) {
+              index++;
+              await tx.query(statement);
+            }
+            await tx.query(record.sql, record.params);
+            committing = true;
+          }),
+        retry,
+      );
     } catch (error) {
-      throw new MigrationFailedError(source.name, file.tag, direction, index, sqlFile.statements.length, false, error);
+      throw failure(error, index, committing ? 'unknown' : 'not-run');
     }
     return;
   }
 
-  await runWithoutTransaction(client, source, file, direction, sqlFile, lockTimeout, record);
+  await runWithoutTransaction(client, source, file, direction, sqlFile, options, record, retry, failure, resumeAt);
+}
+
+/** lock_timeout always; statement_timeout when asked for. */
+function sessionSettings(options: RunOptions): [string, string][] {
+  const settings: [string, string][] = [['lock_timeout', String(options.lockTimeoutMs ?? defaultLockTimeoutMs)]];
+  if (options.statementTimeoutMs !== undefined) settings.push(['statement_timeout', String(options.statementTimeoutMs)]);
+  return settings;
 }
 
 async function runWithoutTransaction(
@@ -219,64 +263,119 @@ async function runWithoutTransaction(
   file: MigrationFile,
   direction: 'up' | 'down',
   sqlFile: SqlFile,
-  lockTimeout: string,
+  options: RunOptions,
   record: { sql: string; params: unknown[] },
+  retry: LockRetryOptions,
+  failure: (error: unknown, index: number, lost: MigrationConnectionLostError['outcome']) => Error,
+  resumeAt?: number,
 ): Promise<void> {
   const count = sqlFile.statements.length;
-  await client.query(
-    `INSERT INTO ${incompleteTable} (module, tag, direction, status, statement_index, statement_count)
-     VALUES ($1, $2, $3, 'running', 0, $4)`,
-    [source.name, file.tag, direction, count],
-  );
-  await client.query(`SELECT set_config('lock_timeout', $1, false)`, [lockTimeout]);
-  let index = 0;
+  if (resumeAt === undefined) {
+    await client.query(
+      `INSERT INTO ${incompleteTable} (module, tag, direction, status, statement_index, statement_count)
+       VALUES ($1, $2, $3, 'running', 0, $4)`,
+      [source.name, file.tag, direction, count],
+    );
+  } else {
+    await client.query(`UPDATE ${incompleteTable} SET status = 'running', error = NULL, updated_at = now() WHERE module = $1 AND tag = $2`, [
+      source.name,
+      file.tag,
+    ]);
+  }
+  const settings = sessionSettings(options);
+  for (const [name, value] of settings) await client.query('SELECT set_config($1, $2, false)', [name, value]);
+  let index = (resumeAt ?? 1) - 1;
   try {
-    for (const statement of sqlFile.statements) {
+    for (const statement of sqlFile.statements.slice(index)) {
       index++;
       await client.query(`UPDATE ${incompleteTable} SET statement_index = $3, updated_at = now() WHERE module = $1 AND tag = $2`, [
         source.name,
         file.tag,
         index,
       ]);
-      await client.query(statement);
+      // A retry first drops the INVALID index a timed-out CREATE INDEX CONCURRENTLY left (IF NOT EXISTS would keep it).
+      await retryOnLockTimeout(() => client.query(statement), { ...retry, beforeRetry: () => dropInvalidIndexes(client, statement, true) });
     }
   } catch (error) {
-    await client.query(
-      `UPDATE ${incompleteTable} SET status = 'failed', error = $3, updated_at = now() WHERE module = $1 AND tag = $2`,
-      [source.name, file.tag, String((error as Error).message ?? error)],
-    );
-    await dropInvalidIndexes(client, sqlFile.statements[index - 1]!);
-    throw new MigrationFailedError(source.name, file.tag, direction, index, count, true, error);
+    // Connection gone: the record stays 'running', and the next run reports the file as interrupted at this statement.
+    if (isConnectionLost(error)) throw failure(error, index, 'partly-run');
+    const { left } = await dropInvalidIndexes(client, sqlFile.statements[index - 1]!);
+    const leftNote = left.length
+      ? `; it left the INVALID index ${left.map((entry) => `${entry.index} (not dropped: ${entry.reason})`).join(', ')}, ` +
+        `which blocks a retry: DROP INDEX CONCURRENTLY IF EXISTS ${left.map((entry) => entry.index).join(', ')}`
+      : '';
+    const thrown = failure(error, index, 'partly-run');
+    thrown.message += leftNote;
+    await client
+      .query(`UPDATE ${incompleteTable} SET status = 'failed', error = $3, updated_at = now() WHERE module = $1 AND tag = $2`, [
+        source.name,
+        file.tag,
+        `${String((error as Error).message ?? error)}${leftNote}`,
+      ])
+      .catch(() => {}); // if this fails too, the record stays 'running': the next run still refuses, naming the statement
+    throw thrown;
   } finally {
-    await client.query('RESET lock_timeout');
+    for (const [name] of settings) await client.query(`RESET ${name}`).catch(() => {});
   }
-  await client.transaction(async (tx) => {
-    await tx.query(record.sql, record.params);
-    await tx.query(`DELETE FROM ${incompleteTable} WHERE module = $1 AND tag = $2`, [source.name, file.tag]);
-  });
+  try {
+    await client.transaction(async (tx) => {
+      await tx.query(record.sql, record.params);
+      await tx.query(`DELETE FROM ${incompleteTable} WHERE module = $1 AND tag = $2`, [source.name, file.tag]);
+    });
+  } catch (error) {
+    throw failure(error, count, 'unknown');
+  }
 }
 
 const createIndexConcurrently =
   /CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?((?:"(?:[^"]|"")+"|[\w$]+)(?:\.(?:"(?:[^"]|"")+"|[\w$]+))?)/i;
 
-/** A failed CREATE INDEX CONCURRENTLY leaves an INVALID index behind; drop it so a retry can build it again. */
-export async function dropInvalidIndexes(q: Queryable, statement: string): Promise<string[]> {
+/**
+ * A failed CREATE INDEX CONCURRENTLY leaves an INVALID index behind; drops
+ * it so a retry can build it again. What cannot be dropped (a long
+ * transaction on the table outlasts lock_timeout or statement_timeout) is
+ * returned in `left`, or thrown when `strict`.
+ */
+export async function dropInvalidIndexes(
+  q: Queryable,
+  statement: string,
+  strict = false,
+): Promise<{ dropped: string[]; left: { index: string; reason: string }[] }> {
+  const result = { dropped: [] as string[], left: [] as { index: string; reason: string }[] };
   const name = createIndexConcurrently.exec(statement)?.[1];
-  if (!name) return [];
-  const rows = await q.query<{ index: string }>(
-    'SELECT indexrelid::regclass::text AS index FROM pg_index WHERE indexrelid = to_regclass($1) AND NOT indisvalid',
-    [name],
-  );
-  for (const row of rows) await q.query(`DROP INDEX CONCURRENTLY IF EXISTS ${row.index}`);
-  return rows.map((row) => row.index);
+  if (!name) return result;
+  try {
+    const rows = await q.query<{ index: string }>(
+      'SELECT indexrelid::regclass::text AS index FROM pg_index WHERE indexrelid = to_regclass($1) AND NOT indisvalid',
+      [name],
+    );
+    for (const row of rows) {
+      try {
+        await q.query(`DROP INDEX CONCURRENTLY IF EXISTS ${row.index}`);
+        result.dropped.push(row.index);
+      } catch (error) {
+        if (strict) throw error;
+        result.left.push({ index: row.index, reason: (error as Error).message ?? String(error) });
+      }
+    }
+  } catch (error) {
+    if (strict) throw error;
+    result.left.push({ index: name, reason: `could not check: ${(error as Error).message ?? String(error)}` });
+  }
+  return result;
 }
 
-export type ResolveAction = 'retry' | 'mark-applied' | 'mark-rolled-back';
+export type ResolveAction = 'retry' | 'restart' | 'mark-applied' | 'mark-rolled-back';
 
 /**
- * Clears the record of a failed or interrupted no-transaction file:
- * `retry` to run it again from its first statement, `mark-applied` /
- * `mark-rolled-back` when it was finished by hand.
+ * Settles a failed or interrupted no-transaction file:
+ * - `retry` resumes it now at the statement that failed (or was running),
+ *   after dropping an INVALID index that statement left; the statements
+ *   before it are not run again. Refused if the file's statement count
+ *   changed since (statement N would be another statement): use `restart`.
+ * - `restart` clears the record; the next run applies it from its first
+ *   statement (which must then be safe to run again).
+ * - `mark-applied` / `mark-rolled-back`: it was finished by hand.
  */
 export async function resolveIncomplete(
   client: MigrationClient,
@@ -292,15 +391,43 @@ export async function resolveIncomplete(
     const row = state.incomplete.find((candidate) => candidate.tag === tag);
     if (!row) throw new MigrationRefusedError([`${source.name}/${tag} has no failed or interrupted run to resolve.`]);
     const file = state.files.find((candidate) => candidate.tag === tag);
-    if (row.statementIndex > 0 && file) {
-      const sqlFile = row.direction === 'up' ? file.up : file.down;
-      const statement = sqlFile?.statements[row.statementIndex - 1];
-      if (statement) await dropInvalidIndexes(client, statement);
-    }
+    const sqlFile = file && (row.direction === 'up' ? file.up : file.down);
     const expected = row.direction === 'up' ? 'mark-applied' : 'mark-rolled-back';
-    if (action !== 'retry' && action !== expected) {
-      throw new MigrationRefusedError([`${source.name}/${tag} stopped while ${row.direction === 'up' ? 'applying' : 'rolling back'}: use --retry or --${expected}.`]);
+    if (action === 'mark-applied' || action === 'mark-rolled-back') {
+      if (action !== expected) {
+        throw new MigrationRefusedError([
+          `${source.name}/${tag} stopped while ${row.direction === 'up' ? 'applying' : 'rolling back'}: use --retry, --restart or --${expected}.`,
+        ]);
+      }
     }
+    const failedStatement = row.statementIndex > 0 ? sqlFile?.statements[row.statementIndex - 1] : undefined;
+    if (failedStatement) {
+      const { left } = await dropInvalidIndexes(client, failedStatement);
+      if (left.length > 0 && (action === 'retry' || action === 'restart')) {
+        throw new MigrationRefusedError([
+          `${source.name}/${tag}: the INVALID index ${left.map((entry) => `${entry.index} (${entry.reason})`).join(', ')} left by statement ` +
+            `${row.statementIndex} could not be dropped; a retry would skip it. Let the transactions on its table finish and resolve again.`,
+        ]);
+      }
+    }
+
+    if (action === 'retry') {
+      if (!file || !sqlFile) throw new MigrationRefusedError([`${source.name}/${tag}: its ${row.direction === 'up' ? '' : 'down '}file is gone; restore it, or use --${expected}.`]);
+      if (sqlFile.statements.length !== row.statementCount) {
+        throw new MigrationRefusedError([
+          `${source.name}/${tag}${row.direction === 'down' ? '.down' : ''}.sql now has ${sqlFile.statements.length} statements, not the ${row.statementCount} it had ` +
+            `when statement ${row.statementIndex} failed, so it cannot be resumed there: use --restart to run it from its first statement on the next run.`,
+        ]);
+      }
+      const others = problemsOf({ ...state, incomplete: state.incomplete.filter((candidate) => candidate !== row) });
+      if (others.length > 0) throw new MigrationRefusedError(others);
+      const resumeAt = Math.max(row.statementIndex, 1);
+      const started = performance.now();
+      await runFile(client, source, file, row.direction, options, resumeAt);
+      options.onProgress?.({ type: 'done', module: file.module, tag, direction: row.direction, ms: Math.round(performance.now() - started) });
+      return `${source.name}/${tag}: resumed at statement ${resumeAt} of ${row.statementCount}; ${row.direction === 'up' ? 'applied' : 'rolled back'}.`;
+    }
+
     await client.transaction(async (tx) => {
       if (action === 'mark-applied' && file) {
         await tx.query(`INSERT INTO ${journalTable(source)} ("hash", "created_at") VALUES ($1, $2)`, [file.hash, file.when]);
@@ -310,7 +437,7 @@ export async function resolveIncomplete(
       }
       await tx.query(`DELETE FROM ${incompleteTable} WHERE module = $1 AND tag = $2`, [source.name, tag]);
     });
-    return action === 'retry'
+    return action === 'restart'
       ? `${source.name}/${tag}: cleared; the next run applies it again from its first statement.`
       : `${source.name}/${tag}: recorded as ${action === 'mark-applied' ? 'applied' : 'rolled back'}.`;
   } finally {

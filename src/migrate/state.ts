@@ -177,7 +177,8 @@ export function incompleteMessage(row: IncompleteRow): string {
   return (
     `${row.module}/${file} ${what} at statement ${row.statementIndex} of ${row.statementCount}` +
     `${row.error ? ` (${row.error})` : ''}. It runs outside a transaction, so the statements before it stay done. ` +
-    `Make the file safe to run again (IF NOT EXISTS / IF EXISTS), then run \`rag-chat-db resolve ${id} --retry\` and migrate again; ` +
+    `Fix the cause, then run \`rag-chat-db resolve ${id} --retry\` to resume it at statement ${Math.max(row.statementIndex, 1)} ` +
+    `(\`--restart\` runs it from its first statement on the next run: make it safe to run again first, IF NOT EXISTS / IF EXISTS); ` +
     `or finish it by hand and run \`rag-chat-db resolve ${id} --mark-${row.direction === 'up' ? 'applied' : 'rolled-back'}\`.`
   );
 }

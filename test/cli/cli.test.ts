@@ -1,15 +1,18 @@
 /** The `rag-chat-db` command against real databases: scopes, status, rollback, connections, exit codes. */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, test } from 'vitest';
 import { exitCodes } from '../../src/cli.ts';
-import { readMigrations } from '../../src/migrate/files.ts';
+import { packageRoot, readMigrations } from '../../src/migrate/files.ts';
 import { scopes } from '../../src/migrate/modules.ts';
 import { cli } from '../support/cli.ts';
 import { connect, createDatabase, databaseName, dropDatabase } from '../support/databases.ts';
 
+const run = promisify(execFile);
 const adminUrl = inject('adminUrl');
 const created: string[] = [];
 afterAll(async () => {
@@ -65,6 +68,45 @@ describe('init', () => {
     expect(result.stdout).toContain(url);
   });
 
+  test('as on Node 20.11, which has no util.parseEnv (package.json engines): reads ./.env', async () => {
+    const url = await emptyDatabase();
+    const cwd = mkdtempSync(join(tmpdir(), 'rcdb-node2011-'));
+    writeFileSync(join(cwd, '.env'), `DATABASE_URL=${url}\n`);
+    const withoutParseEnv =
+      'data:text/javascript,import util from "node:util"; import { syncBuiltinESMExports } from "node:module"; ' +
+      'delete util.parseEnv; delete process.loadEnvFile; syncBuiltinESMExports();';
+    const { stdout } = await run(process.execPath, ['--import', withoutParseEnv, join(packageRoot, 'dist', 'bin.js'), 'init', '--scope', 'auth'], {
+      cwd,
+      env: { PATH: process.env.PATH },
+    });
+    expect(stdout).toContain(url);
+    expect(stdout).toMatch(/applied \d+ migration/);
+  });
+
+  test('.env.local overrides .env, and the environment overrides both', async () => {
+    const url = await emptyDatabase();
+    const cwd = mkdtempSync(join(tmpdir(), 'rcdb-dotenv-local-'));
+    writeFileSync(join(cwd, '.env'), 'DATABASE_URL=postgres://nobody@127.0.0.1:9/missing\n');
+    writeFileSync(join(cwd, '.env.local'), `DATABASE_URL="${url}"\n`);
+    const result = await cli(['init', '--scope', 'auth'], { cwd });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(url);
+    const real = await cli(['status'], { cwd, env: { DATABASE_URL: 'postgres://nobody@127.0.0.1:9/real', RAG_CHAT_DB_CONNECT_TIMEOUT: '2' } });
+    expect(real.code).toBe(exitCodes.unreachable);
+    expect(real.stderr).toContain('127.0.0.1:9/real');
+  });
+
+  test("DATABASE_URL_UNPOOLED (Neon's Vercel integration) is preferred to a pooled DATABASE_URL", async () => {
+    const url = await emptyDatabase();
+    const pooled = 'postgres://user:pass-s3cret@ep-cool-1-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require';
+    const result = await cli(['init', '--scope', 'auth'], { env: { DATABASE_URL: pooled, DATABASE_URL_UNPOOLED: url } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(url);
+    const empty = await cli(['status'], { env: { DATABASE_URL: url, DATABASE_URL_UNPOOLED: '' } });
+    expect(empty.code).toBe(exitCodes.refused);
+    expect(empty.stderr).toContain('DATABASE_URL_UNPOOLED is set but empty');
+  });
+
   test('without DATABASE_URL: the embedded PGlite database in ./.rag-chat-db, announced on stderr', { timeout: 60_000 }, async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'rcdb-embedded-'));
     const first = await cli(['init'], { cwd });
@@ -73,7 +115,7 @@ describe('init', () => {
     expect(first.stdout).toContain(`applied ${scopes.all.flatMap((name) => readMigrations(name)).length} migrations`);
     const state = await cli(['status', '--json'], { cwd });
     expect(JSON.parse(state.stdout).map((module: { applied: string[] }) => module.applied.length)).toEqual(
-      (['auth', 'chat', 'link'] as const).map((name) => readMigrations(name).length).concat(0),
+      (['auth', 'chat', 'link'] as const).map((name) => readMigrations(name).length),
     );
   });
 });
@@ -98,6 +140,22 @@ describe('status and rollback', () => {
     expect(state.stdout).toMatch(new RegExp(`auth\\s+${auth}/${auth}\\s+0`));
     expect(state.stdout).toMatch(new RegExp(`link\\s+0/${links}\\s+${links}`));
     expect(state.stdout).toContain('pending: link/0000_users_foreign_keys');
+  });
+
+  test('status lists the modules of the installed scope only; --all lists every module', async () => {
+    const url = await emptyDatabase();
+    const env = { DATABASE_URL: url };
+    const modulesOf = async (args: string[]) =>
+      JSON.parse((await cli(['status', '--json', ...args], { env })).stdout).map((module: { module: string }) => module.module);
+    expect(await modulesOf([])).toEqual([...scopes.all]); // nothing installed: what init would install
+    await cli(['init', '--scope', 'chat'], { env });
+    expect(await modulesOf([])).toEqual(['chat']);
+    expect((await cli(['status'], { env })).stdout).not.toContain('pending: auth/');
+    expect(await modulesOf(['--all'])).toEqual(['auth', 'chat', 'link', 'rls']);
+    await cli(['init', '--scope', 'rls'], { env });
+    expect(await modulesOf([])).toEqual(['chat', 'rls']);
+    await cli(['init', '--scope', 'auth'], { env });
+    expect(await modulesOf([])).toEqual(['auth', 'chat', 'link', 'rls']); // link pending: auth and chat are not linked yet
   });
 
   test('rollback --to keeps the tag applied; an unknown tag is refused', async () => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, test } from 'vitest';
 import { exitCodes } from '../../src/cli.ts';
+import { scopes } from '../../src/migrate/modules.ts';
 import { cli, type CliRun } from '../support/cli.ts';
 import { createDatabase, databaseName, dropDatabase } from '../support/databases.ts';
 import { startFakePostgres } from '../support/fake-postgres.ts';
@@ -45,7 +46,7 @@ describe('credentials are never printed', () => {
     const json = await cli(['status', '--json'], { env: { DATABASE_URL: url } });
     expectNoSecret(json);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toHaveLength(4);
+    expect(JSON.parse(json.stdout)).toHaveLength(scopes.all.length);
   });
 
   test.each([[[] as string[], {}], [['--verbose'], {}], [[], { DEBUG: 'rag-chat-db' }]])(

@@ -218,7 +218,7 @@ describe('the engine with application modules', () => {
         '"app" is not a module here; the modules are auth, chat, link, rls, indexes; for an application module, pass { modules: await loadModules(projectDir) }.',
       );
 
-      expect(await resolve(client, 'indexes', '0001_idx', 'retry', { modules: set })).toBe(
+      expect(await resolve(client, 'indexes', '0001_idx', 'restart', { modules: set })).toBe(
         'indexes/0001_idx: cleared; the next run applies it again from its first statement.',
       );
       expect((await status(client, [info]))[0]!.incomplete).toEqual([]);

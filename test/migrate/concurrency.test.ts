@@ -110,8 +110,8 @@ test('a runner killed inside a no-transaction file: the next run refuses, naming
         const refused = await applyMigrations(client, [set]).catch((error: unknown) => error);
         expect(refused).toBeInstanceOf(MigrationRefusedError);
         expect((refused as Error).message).toContain('0001_slow.sql was interrupted at statement 1 of 2');
-        await resolveIncomplete(client, set, '0001_slow', 'retry');
-        expect((await applyMigrations(client, [set])).map((step) => step.tag)).toEqual(['0001_slow']);
+        expect(await resolveIncomplete(client, set, '0001_slow', 'retry')).toContain('resumed at statement 1 of 2; applied');
+        expect(await applyMigrations(client, [set])).toEqual([]);
       } finally {
         await client.close();
       }

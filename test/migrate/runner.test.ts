@@ -62,7 +62,7 @@ describe('applying', () => {
     try {
       await blocker`BEGIN`;
       await blocker`SELECT * FROM busy`; // holds ACCESS SHARE until the transaction ends
-      const failure = await applyMigrations(client, [set], { lockTimeoutMs: 200 }).catch((error: unknown) => error);
+      const failure = await applyMigrations(client, [set], { lockTimeoutMs: 200, lockRetries: 0 }).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(MigrationFailedError);
       expect((failure as MigrationFailedError).sqlState).toBe('55P03'); // lock_not_available
     } finally {
@@ -164,11 +164,49 @@ describe('no-transaction files', () => {
     expect((refused as Error).message).toContain(`rag-chat-db resolve ${set.name}/0001_unique --retry`);
 
     await t.sql`DELETE FROM cic_dup`;
-    await resolveIncomplete(client, set, '0001_unique', 'retry');
-    expect((await applyMigrations(client, [set])).map((step) => step.tag)).toEqual(['0001_unique']);
+    expect(await resolveIncomplete(client, set, '0001_unique', 'retry')).toContain('resumed at statement 2 of 2; applied');
+    expect(await applyMigrations(client, [set])).toEqual([]);
     const [index] = await t.sql`SELECT indisvalid FROM pg_index WHERE indexrelid = 'cic_dup_v_key'::regclass`;
     expect(index!.indisvalid).toBe(true);
     expect((await readStates(client, [set]))[0]!.incomplete).toEqual([]);
+  });
+
+  test('resolve --retry resumes at the failed statement: the ones before it are not run again', async () => {
+    const set = writeMigrationSet([{ tag: '0000_table', up: 'CREATE TABLE resumed (v int)', down: 'DROP TABLE resumed' }]);
+    await applyMigrations(client, [set]);
+    addMigration(set, {
+      tag: '0001_fill',
+      up: '-- rag-chat-db: no-transaction\nINSERT INTO resumed VALUES (1)\n--> statement-breakpoint\nSELECT 1/0\n--> statement-breakpoint\nINSERT INTO resumed VALUES (3)',
+      down: '-- rag-chat-db: no-transaction\nDELETE FROM resumed',
+    });
+    await expect(applyMigrations(client, [set])).rejects.toMatchObject({ statementIndex: 2 });
+    const path = join(set.folder, '0001_fill.sql');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('SELECT 1/0', 'SELECT 2')); // the cause fixed in place
+
+    expect(await resolveIncomplete(client, set, '0001_fill', 'retry')).toBe(`${set.name}/0001_fill: resumed at statement 2 of 3; applied.`);
+    expect((await t.sql`SELECT v FROM resumed ORDER BY v`).map((row) => row.v)).toEqual([1, 3]); // statement 1 ran once
+    const [state] = await readStates(client, [set]);
+    expect(state!.applied.map((entry) => entry.file.tag)).toEqual(['0000_table', '0001_fill']);
+    expect(state!.incomplete).toEqual([]);
+  });
+
+  test('resolve --retry is refused when the file has another number of statements; --restart runs it from the top on the next run', async () => {
+    const set = writeMigrationSet([{ tag: '0000_table', up: 'CREATE TABLE restarted (v int)', down: 'DROP TABLE restarted' }]);
+    await applyMigrations(client, [set]);
+    addMigration(set, {
+      tag: '0001_fill',
+      up: '-- rag-chat-db: no-transaction\nINSERT INTO restarted VALUES (1)\n--> statement-breakpoint\nSELECT 1/0',
+      down: '-- rag-chat-db: no-transaction\nDELETE FROM restarted',
+    });
+    await expect(applyMigrations(client, [set])).rejects.toMatchObject({ statementIndex: 2 });
+    writeFileSync(join(set.folder, '0001_fill.sql'), '-- rag-chat-db: no-transaction\nDELETE FROM restarted\n--> statement-breakpoint\nINSERT INTO restarted VALUES (1)\n--> statement-breakpoint\nSELECT 2');
+
+    const refused = await resolveIncomplete(client, set, '0001_fill', 'retry').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(MigrationRefusedError);
+    expect((refused as Error).message).toContain('0001_fill.sql now has 3 statements, not the 2 it had when statement 2 failed');
+    expect(await resolveIncomplete(client, set, '0001_fill', 'restart')).toContain('the next run applies it again from its first statement');
+    expect((await applyMigrations(client, [set])).map((step) => step.tag)).toEqual(['0001_fill']);
+    expect((await t.sql`SELECT v FROM restarted`).map((row) => row.v)).toEqual([1]);
   });
 
   test('resolve --mark-applied records a file finished by hand', async () => {
