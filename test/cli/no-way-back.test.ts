@@ -4,27 +4,19 @@
  * from a scratch copy of the project (through tsx), so it reads that copy's
  * drizzle/ folder, where the test adds a file.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, expect, inject, test } from 'vitest';
 import { exitCodes } from '../../src/cli.ts';
 import { packageRoot } from '../../src/migrate/files.ts';
 import { connect, createDatabase, databaseName, dropDatabase } from '../support/databases.ts';
-import { copyProject } from '../support/project-copy.ts';
+import { cliInCopy, copyProject } from '../support/project-copy.ts';
 
-const run = promisify(execFile);
 const adminUrl = inject('adminUrl');
 const name = databaseName(inject('ownerPid'), 'waybk');
 afterAll(() => dropDatabase(adminUrl, name));
 
-async function cliIn(project: string, args: string[], env: NodeJS.ProcessEnv) {
-  const tsx = join(packageRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-  return run(process.execPath, [tsx, join(project, 'src', 'bin.ts'), ...args], { cwd: project, env: { PATH: process.env.PATH, ...env } })
-    .then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }))
-    .catch((error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }));
-}
+
 
 function addAuthMigration(project: string, tag: string, up: string) {
   const journalPath = join(project, 'drizzle/auth/meta/_journal.json');
@@ -42,7 +34,7 @@ test('init refuses a file with no down file, before applying anything (exit 6); 
   const tag = '0001_forget_display_names';
   addAuthMigration(project, tag, 'UPDATE "users" SET "display_name" = NULL;');
 
-  const refused = await cliIn(project, ['init', '--scope', 'auth'], env);
+  const refused = await cliInCopy(project, ['init', '--scope', 'auth'], env);
   expect(refused.stderr).toContain(`auth/${tag} has no down file: write ${join(project, `drizzle/auth/${tag}.down.sql`)}`);
   expect(refused.stderr).toContain('-- rag-chat-db: irreversible <why>');
   expect(refused.code).toBe(exitCodes.noWayBack);
@@ -51,7 +43,7 @@ test('init refuses a file with no down file, before applying anything (exit 6); 
   const sql = connect(url, 1);
   try {
     expect((await sql`SELECT to_regclass('users') AS t`)[0]!.t).toBeNull(); // not even auth/0000_init ran
-    const blocked = await cliIn(project, ['status'], env);
+    const blocked = await cliInCopy(project, ['status'], env);
     expect(blocked.stdout).toContain(`problem: auth/${tag} has no down file`);
     expect(blocked.code).toBe(exitCodes.refused);
 
@@ -59,13 +51,13 @@ test('init refuses a file with no down file, before applying anything (exit 6); 
       join(project, `drizzle/auth/${tag}.sql`),
       '-- rag-chat-db: irreversible display names are forgotten for good\nUPDATE "users" SET "display_name" = NULL;',
     );
-    const applied = await cliIn(project, ['init', '--scope', 'auth'], env);
+    const applied = await cliInCopy(project, ['init', '--scope', 'auth'], env);
     expect(applied.stdout).toContain('applied 2 migrations');
     expect(applied.code).toBe(0);
 
-    const status = await cliIn(project, ['status'], env);
+    const status = await cliInCopy(project, ['status'], env);
     expect(status.stdout).toContain(`irreversible: auth/${tag}: display names are forgotten for good`);
-    const json = JSON.parse((await cliIn(project, ['status', '--json'], env)).stdout) as { module: string; irreversible: unknown }[];
+    const json = JSON.parse((await cliInCopy(project, ['status', '--json'], env)).stdout) as { module: string; irreversible: unknown }[];
     expect(json.find((state) => state.module === 'auth')!.irreversible).toEqual([{ tag, reason: 'display names are forgotten for good', applied: true }]);
   } finally {
     await sql.end();
