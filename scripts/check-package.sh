@@ -2,7 +2,8 @@
 # The package as a consumer gets it: only dist/, drizzle/ (the migrations, read in place), prisma/schema.prisma, README, LICENSE and package.json; publint and
 # arethetypeswrong clean; installed from the tarball into a scratch ESM project, where all four
 # entry points import, type-check and run (migrations and a helper on an in-memory PGlite), and the root
-# entry loads no node: builtin, no postgres.js and no PGlite (it must bundle for edge runtimes).
+# entry loads no node: builtin, no postgres.js and no PGlite (it must bundle for edge runtimes); then the
+# application migration workflow runs there (scripts/consumer-workflow.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -26,7 +27,8 @@ echo '{ "name": "consumer", "private": true, "type": "module" }' > package.json
 # drizzle-orm is a peer dependency, as are the drivers (postgres.js, PGlite): the consumer brings them.
 peer() { node -p "require('$root/package.json').devDependencies['$1']"; }
 npm install --no-audit --no-fund --silent "$tarball" typescript@~5.9.3 @types/node@^20 \
-  "drizzle-orm@$(peer drizzle-orm)" "postgres@$(peer postgres)" "@electric-sql/pglite@$(peer @electric-sql/pglite)"
+  "drizzle-orm@$(peer drizzle-orm)" "postgres@$(peer postgres)" "@electric-sql/pglite@$(peer @electric-sql/pglite)" \
+  "drizzle-kit@$(peer drizzle-kit)" "squawk-cli@$(peer squawk-cli)"
 cat > tsconfig.json <<'JSON'
 { "compilerOptions": { "module": "NodeNext", "moduleResolution": "NodeNext", "target": "ES2022", "strict": true, "noEmit": true, "skipLibCheck": true, "types": ["node"] }, "include": ["*.ts"] }
 JSON
@@ -98,4 +100,6 @@ const path = fileURLToPath(import.meta.resolve("rag-chat-db/prisma/schema.prisma
 if (!path.endsWith("/node_modules/rag-chat-db/prisma/schema.prisma")) { console.error("rag-chat-db/prisma/schema.prisma resolved to", path); process.exit(1); }
 console.log("consumer: node_modules/rag-chat-db/prisma/schema.prisma is in the package and exported");
 '
+# The application migration workflow, end to end, on the test server.
+bash "$root/scripts/consumer-workflow.sh"
 echo "package: ok"
