@@ -98,11 +98,12 @@ Commands:
                                  --dry-run prints the SQL instead; --to M/TAG or --steps N stop early
   script [--scope S]             write the scope's migrations as one psql-ready script (--out FILE)
   adopt [--scope S]              record the migrations as applied on a database built without rag-chat-db,
-                                 if its schema is what they build
-  rollback --module M               roll back a module's newest migration (--steps N, --to TAG, --all)
+                                 if its schema is what they build (alias: baseline)
+  rollback --module M            roll back a module's newest migration (--steps N, --to TAG, --all)
   status                         per module: applied, pending, tampered, failed
   verify                         apply, roll back and re-apply pending migrations on a scratch database
-  new "<description>" --module M create a migration and its down file (after a schema change, or --custom)
+  new "<description>" --module M create a migration and its down file (after a schema change, or --custom;
+                                 alias: create-migration)
   lint                           check every migration file with squawk and our own rules
   resolve <module>/<tag>         resume (--retry) or settle a failed no-transaction migration
   modules                        list the modules and what they need
@@ -249,6 +250,7 @@ export async function main(argv: string[], rawIo: Io = defaultIo()): Promise<num
       case 'verify':
         return await verifyCommand(rest, io);
       case 'new':
+      case 'create-migration':
         return await newCommand(rest, io);
       case 'lint':
         return await lintCommand(rest, io);
@@ -259,6 +261,7 @@ export async function main(argv: string[], rawIo: Io = defaultIo()): Promise<num
       case 'script':
         return await scriptCommand(rest, io);
       case 'adopt':
+      case 'baseline':
         return await adoptCommand(rest, io);
       default:
         throw new UsageError(`unknown command "${command}"`);

@@ -48,9 +48,9 @@ describe('new', () => {
     expect(reviewed.code).toBe(0);
   });
 
-  test('--custom: an empty migration to write by hand, with its down file', { timeout: 60_000 }, async () => {
+  test("--custom: an empty migration to write by hand, with its down file (also under the brief's name, create-migration)", { timeout: 60_000 }, async () => {
     const project = copyProject();
-    const result = await cli(['new', 'Backfill message language!', '--module', 'chat', '--custom'], { cwd: project });
+    const result = await cli(['create-migration', 'Backfill message language!', '--module', 'chat', '--custom'], { cwd: project });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`created drizzle/chat/${next('chat', 'backfill_message_language')}.sql`);
     expect(readFileSync(join(project, `drizzle/chat/${next('chat', 'backfill_message_language')}.down.sql`), 'utf8')).toContain(

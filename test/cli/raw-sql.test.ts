@@ -124,7 +124,7 @@ describe('adopt: a database built without rag-chat-db', () => {
     const adopted = await cli(['adopt', '--scope', 'all'], { env: { DATABASE_URL: url } });
     expect(adopted).toMatchObject({ code: exitCodes.ok, stdout: expect.stringContaining(`recorded ${allFiles} migrations as applied`) });
     expect(await cli(['init', '--scope', 'all'], { env: { DATABASE_URL: url } })).toMatchObject({ code: exitCodes.ok, stdout: expect.stringContaining('up to date') });
-    expect(await cli(['adopt', '--scope', 'all'], { env: { DATABASE_URL: url } })).toMatchObject({ code: exitCodes.refused });
+    expect(await cli(['baseline', '--scope', 'all'], { env: { DATABASE_URL: url } })).toMatchObject({ code: exitCodes.refused }); // the alias; adopted already
     const sql = connect(adminUrl, 1);
     try {
       expect(await sql`SELECT datname FROM pg_database WHERE datname LIKE 'rag_chat_db_adopt_%'`).toEqual([]); // the scratch database is gone
