@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { connectForMigrations, type MigrationClient } from '../../src/migrate/client.ts';
 import {
+  isConnectionLost,
   MigrationBlockedError,
   MigrationConnectionLostError,
   MigrationFailedError,
@@ -196,6 +197,25 @@ describe('a connection that drops mid-file', () => {
     }
     throw new Error(`no runner ran ${query}`);
   };
+
+  test('between files: the session that held the lock is gone, so nothing more runs (postgres.js would reconnect without the lock)', async () => {
+    const set = writeMigrationSet([
+      { tag: '0000_table', up: 'CREATE TABLE lost_between (v int)', down: 'DROP TABLE lost_between' },
+      { tag: '0001_more', up: 'CREATE TABLE lost_between_more (v int)', down: 'DROP TABLE lost_between_more' },
+    ]);
+    const own = await connectForMigrations(t.url);
+    try {
+      const [{ pid }] = (await own.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')) as [{ pid: number }];
+      await t.sql`SELECT pg_terminate_backend(${pid})`;
+      for (let i = 0; i < 400 && (await t.sql`SELECT 1 FROM pg_stat_activity WHERE pid = ${pid}`).length > 0; i++) await sleep(10);
+      await own.query('SELECT 1').catch(() => {}); // the first query after the cut may fail on the dying socket either way
+      const failure = await applyMigrations(own, [set]).catch((error: unknown) => error);
+      expect(isConnectionLost(failure)).toBe(true); // the runner's own error, or the socket's, whichever came first
+    } finally {
+      await own.close();
+    }
+    expect(await exists('lost_between')).toBe(false);
+  });
 
   test('in a transactional file: "not applied", and the next run applies it', async () => {
     const set = await tableSet('lost_tx');
