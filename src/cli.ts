@@ -97,8 +97,9 @@ Commands:
 
 Run "rag-chat-db <command> --help" for a command's options.
 
-Connection: $DATABASE_URL_UNPOOLED, else $DATABASE_URL (environment, then ./.env.local, then ./.env); when
-neither is set, the embedded PGlite database in ./.rag-chat-db/ (set but empty is an error). RAG_CHAT_DB_CONNECT_TIMEOUT bounds connecting (10 s).
+Connection: $DATABASE_URL_UNPOOLED, else $DATABASE_URL (environment, then ./.env.local, then ./.env);
+when neither is set, the embedded PGlite database in ./.rag-chat-db/, one process at a time (set but
+empty is an error). RAG_CHAT_DB_CONNECT_TIMEOUT bounds connecting (10 s).
 Exit codes: 0 ok, 1 failed, 2 usage, 3 refused (nothing was run), 4 database unreachable or connection lost,
 5 blocked by another transaction's lock (after --lock-retries).
 `,
@@ -112,7 +113,7 @@ Running it again applies nothing.
   rls    row-level security on the chat tables (installs chat first); use it with withUser()
 
 Options:
-  --scope S           default all
+  --scope S               default all
   --lock-timeout MS       lock_timeout for every statement, default 5000
   --lock-retries N        on lock timeout, try the file (no-transaction: the statement) N more times, with
                           backoff from 1 s doubling; default 3; then exit 5

@@ -95,6 +95,26 @@ describe('lock timeouts are retried with backoff, then reported as blocked', () 
     expect((await readStates(client, [set]))[0]!.pending.map((file) => file.tag)).toEqual(['0001_alter']);
   });
 
+  test('in a no-transaction file the blocked statement is what is retried; the attempts are counted per statement', async () => {
+    const set = await tableSet('retry_nt');
+    addMigration(set, {
+      tag: '0001_two',
+      up: '-- rag-chat-db: no-transaction\nCREATE TABLE IF NOT EXISTS retry_nt_side (v int)\n--> statement-breakpoint\nALTER TABLE retry_nt ADD COLUMN IF NOT EXISTS note text',
+      down: '-- rag-chat-db: no-transaction\nALTER TABLE retry_nt DROP COLUMN IF EXISTS note\n--> statement-breakpoint\nDROP TABLE IF EXISTS retry_nt_side',
+    });
+    const blocker = await holdLocks(t.sql, 'SELECT * FROM retry_nt');
+    try {
+      const failure = await applyMigrations(client, [set], { lockTimeoutMs: 50, lockRetries: 1, lockRetryDelayMs: 10 }).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(MigrationBlockedError);
+      expect(failure).toMatchObject({ tag: '0001_two', statementIndex: 2, noTransaction: true, attempts: 2 });
+    } finally {
+      await blocker.release();
+    }
+    expect(await exists('retry_nt_side')).toBe(true); // statement 1 stays done
+    expect((await readStates(client, [set]))[0]!.incomplete).toMatchObject([{ tag: '0001_two', status: 'failed', statementIndex: 2 }]);
+    expect(await resolveIncomplete(client, set, '0001_two', 'retry')).toContain('resumed at statement 2 of 2; applied');
+  });
+
   test('lockRetries 0: one attempt', async () => {
     const set = await tableSet('retry_none');
     addMigration(set, { tag: '0001_alter', up: 'ALTER TABLE retry_none ADD COLUMN note text', down: 'ALTER TABLE retry_none DROP COLUMN note' });
