@@ -14,6 +14,7 @@ import { loadEnvFiles } from './connection/env-file.ts';
 import { ConnectionConfigError, EmbeddedDatabaseInUseError, MissingDependencyError, RagChatDbError } from './errors.ts';
 import { connectForMigrations, type MigrationClient, openEmbedded } from './migrate/client.ts';
 import {
+  isConnectionLost,
   MigrationBlockedError,
   MigrationConnectionLostError,
   MigrationFailedError,
@@ -230,14 +231,16 @@ function report(error: unknown, io: Io, verbose: boolean): number {
     io.err(`rag-chat-db: ${(error as Error).message}\nRun "rag-chat-db --help" for usage.`);
     return exitCodes.usage;
   }
+  // A driver's connection error that no file wrapped: it broke between files, or before or after them.
+  const lostOutsideFile = isConnectionLost(error) && !(error instanceof RagChatDbError);
   const message = (error as Error).message ?? String(error);
-  io.err(`rag-chat-db: ${message}`);
+  io.err(`rag-chat-db: ${lostOutsideFile ? `lost the database connection while no migration file was running, so none is half-done (${message})` : message}`);
   if (verbose) {
     for (let cause: unknown = error; cause !== undefined; cause = (cause as { cause?: unknown }).cause) {
       io.err(`${cause === error ? '' : 'caused by: '}${(cause as Error).stack ?? String(cause)}`);
     }
   }
-  if (error instanceof UnreachableError || error instanceof MigrationConnectionLostError) return exitCodes.unreachable;
+  if (error instanceof UnreachableError || error instanceof MigrationConnectionLostError || lostOutsideFile) return exitCodes.unreachable;
   if (error instanceof MigrationBlockedError) return exitCodes.blocked;
   if (
     error instanceof MigrationRefusedError ||
