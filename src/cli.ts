@@ -15,6 +15,7 @@ import { loadEnvFiles } from './connection/env-file.ts';
 import { ConnectionConfigError, EmbeddedDatabaseInUseError, MissingDependencyError, RagChatDbError } from './errors.ts';
 import { connectForMigrations, type MigrationClient, openEmbedded } from './migrate/client.ts';
 import {
+  isConnectionLost,
   MigrationBlockedError,
   MigrationConnectionLostError,
   MigrationFailedError,
@@ -110,8 +111,9 @@ Commands:
 
 Run "rag-chat-db <command> --help" for a command's options.
 
-Connection: $DATABASE_URL_UNPOOLED, else $DATABASE_URL (environment, then ./.env.local, then ./.env); when
-neither is set, the embedded PGlite database in ./.rag-chat-db/ (set but empty is an error). RAG_CHAT_DB_CONNECT_TIMEOUT bounds connecting (10 s).
+Connection: $DATABASE_URL_UNPOOLED, else $DATABASE_URL (environment, then ./.env.local, then ./.env);
+when neither is set, the embedded PGlite database in ./.rag-chat-db/, one process at a time (set but
+empty is an error). RAG_CHAT_DB_CONNECT_TIMEOUT bounds connecting (10 s).
 Exit codes: 0 ok, 1 failed, 2 usage, 3 refused (nothing was run), 4 database unreachable or connection lost,
 5 blocked by another transaction's lock (after --lock-retries), 6 refused: a migration to apply has no down
 file (or a draft) and is not declared irreversible.
@@ -128,7 +130,7 @@ file or a draft one, unless it declares "-- rag-chat-db: irreversible <reason>".
   rls    row-level security on the chat tables (installs chat first); use it with withUser()
 
 Options:
-  --scope S           default all
+  --scope S               default all
   --dry-run               print the SQL it would run (a psql-ready script, see script --help); change nothing
   --to M/TAG              apply pending migrations up to and including M/TAG (a tag alone if only one module has it)
   --steps N               apply at most N pending migrations
@@ -277,14 +279,16 @@ function report(error: unknown, io: Io, verbose: boolean): number {
     io.err(`rag-chat-db: ${(error as Error).message}\nRun "rag-chat-db --help" for usage.`);
     return exitCodes.usage;
   }
+  // A driver's connection error that no file wrapped: it broke between files, or before or after them.
+  const lostOutsideFile = isConnectionLost(error) && !(error instanceof RagChatDbError);
   const message = (error as Error).message ?? String(error);
-  io.err(`rag-chat-db: ${message}`);
+  io.err(`rag-chat-db: ${lostOutsideFile ? `lost the database connection while no migration file was running, so none is half-done (${message})` : message}`);
   if (verbose) {
     for (let cause: unknown = error; cause !== undefined; cause = (cause as { cause?: unknown }).cause) {
       io.err(`${cause === error ? '' : 'caused by: '}${(cause as Error).stack ?? String(cause)}`);
     }
   }
-  if (error instanceof UnreachableError || error instanceof MigrationConnectionLostError) return exitCodes.unreachable;
+  if (error instanceof UnreachableError || error instanceof MigrationConnectionLostError || lostOutsideFile) return exitCodes.unreachable;
   if (error instanceof MigrationBlockedError) return exitCodes.blocked;
   if (error instanceof NoWayBackError) return exitCodes.noWayBack;
   if (

@@ -4,7 +4,7 @@
  * database. Both run one statement per call.
  */
 import type postgres from 'postgres';
-import { connectorFor, firstQuery, socketOption } from '../connection/connector.ts';
+import { connectionError, connectorFor, firstQuery, socketOption } from '../connection/connector.ts';
 import { type DatabaseTarget, parseDatabaseUrl } from '../connection/database-url.ts';
 import { importOptional } from '../connection/optional.ts';
 import { isSharedDirectory, lockEmbeddedDirectory } from '../connection/embedded-lock.ts';
@@ -49,6 +49,10 @@ export async function connectForMigrations(url: string, options: ConnectOptions 
 async function postgresClient(target: DatabaseTarget, options: ConnectOptions): Promise<MigrationClient> {
   const { default: postgres } = await importOptional('postgres', 'Connecting to a PostgreSQL server', () => import('postgres'));
   const connector = connectorFor(target);
+  // One session: once the connection that took the advisory lock (and the session's settings) closes, every later
+  // query fails instead of postgres.js reconnecting silently, which would go on migrating without the lock.
+  let session: 'connecting' | 'open' | 'closing' = 'connecting';
+  let lost: Error | undefined;
   const sql = postgres(target.url, {
     max: 1,
     ssl: target.ssl,
@@ -58,9 +62,15 @@ async function postgresClient(target: DatabaseTarget, options: ConnectOptions): 
     connect_timeout: options.connectTimeout ?? 10,
     onnotice: () => {},
     connection: { application_name: 'rag-chat-db migrate' },
+    onclose: () => {
+      if (session === 'open') {
+        lost ??= connectionError('CONNECTION_CLOSED', `the migration session to ${target.redacted} closed (with it, the migration lock)`);
+      }
+    },
     ...socketOption(connector),
   });
   const close = async (timeout: number) => {
+    session = 'closing';
     try {
       await sql.end({ timeout });
     } finally {
@@ -73,13 +83,25 @@ async function postgresClient(target: DatabaseTarget, options: ConnectOptions): 
     await close(0).catch(() => {});
     throw error;
   }
+  session = 'open';
   const queryable = (runner: postgres.Sql | postgres.TransactionSql): Queryable => ({
-    query: async <T extends object>(text: string, params: unknown[] = []) =>
-      (await runner.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[],
+    query: async <T extends object>(text: string, params: unknown[] = []) => {
+      if (lost) throw lost;
+      try {
+        return (await runner.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[];
+      } catch (error) {
+        // The socket's error comes before postgres.js's close: a query sent in between would start the reconnect.
+        if (isConnectionLost(error) && session === 'open') lost ??= error as Error;
+        throw error;
+      }
+    },
   });
   return {
     ...queryable(sql),
-    transaction: (fn) => transactionOn(sql, queryable, fn),
+    transaction: async (fn) => {
+      if (lost) throw lost;
+      return transactionOn(sql, queryable, fn);
+    },
     close: () => close(5),
     description: target.redacted,
   };

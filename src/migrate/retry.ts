@@ -28,7 +28,14 @@ export interface LockRetryOptions {
   beforeRetry?: () => Promise<unknown>;
 }
 
-/** Runs `step`, again on lock timeout, up to `retries` more times; the last lock timeout is thrown. */
+const attemptsMade = new WeakMap<object, number>();
+
+/** How many attempts ended in this lock timeout, when retryOnLockTimeout threw it. */
+export function attemptsOf(error: unknown): number | undefined {
+  return typeof error === 'object' && error !== null ? attemptsMade.get(error) : undefined;
+}
+
+/** Runs `step`, again on lock timeout, up to `retries` more times; the last lock timeout is thrown (attemptsOf tells how many). */
 export async function retryOnLockTimeout<T>(step: () => Promise<T>, options: LockRetryOptions = {}): Promise<T> {
   const retries = options.retries ?? defaultLockRetries;
   const base = options.delayMs ?? defaultLockRetryDelayMs;
@@ -36,7 +43,10 @@ export async function retryOnLockTimeout<T>(step: () => Promise<T>, options: Loc
     try {
       return await step();
     } catch (error) {
-      if (!isLockTimeout(error) || attempt > retries) throw error;
+      if (!isLockTimeout(error) || attempt > retries) {
+        if (isLockTimeout(error) && typeof error === 'object' && error !== null) attemptsMade.set(error, attempt);
+        throw error;
+      }
       const delay = Math.round(Math.min(base * 2 ** (attempt - 1), maxDelayMs) * (0.5 + Math.random() / 2));
       options.onRetry?.(attempt + 1, retries + 1, delay);
       await sleep(delay);

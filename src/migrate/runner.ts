@@ -18,7 +18,7 @@ import {
 import { type MigrationFile, type MigrationSource, readMigrations, type SqlFile } from './files.ts';
 import { acquireMigrationLock } from './lock.ts';
 import { assertWayBack } from './reversibility.ts';
-import { isLockTimeout, type LockRetryOptions, retryOnLockTimeout } from './retry.ts';
+import { attemptsOf, isLockTimeout, type LockRetryOptions, retryOnLockTimeout } from './retry.ts';
 import { ensureBookkeeping, incompleteTable, journalTable, type ModuleState, problemsOf, readState } from './state.ts';
 
 export interface RunOptions {
@@ -207,19 +207,19 @@ async function runFile(
     direction === 'up'
       ? { sql: `INSERT INTO ${journalTable(source)} ("hash", "created_at") VALUES ($1, $2)`, params: [file.hash, file.when] }
       : { sql: `DELETE FROM ${journalTable(source)} WHERE created_at = $1`, params: [file.when] };
-  let attempts = 1;
   const retry: LockRetryOptions = {
     retries: options.lockRetries,
     delayMs: options.lockRetryDelayMs,
     onRetry: (attempt, of, delayMs) => {
-      attempts = attempt;
       options.onProgress?.({ type: 'retry', module: file.module, tag: file.tag, direction, attempt, attempts: of, delayMs });
     },
   };
   const failure = (error: unknown, index: number, lost: MigrationConnectionLostError['outcome']) => {
     const count = sqlFile.statements.length;
     if (isConnectionLost(error)) return new MigrationConnectionLostError(source.name, file.tag, direction, lost, error);
-    if (isLockTimeout(error)) return new MigrationBlockedError(source.name, file.tag, direction, index, count, sqlFile.noTransaction, attempts, error);
+    if (isLockTimeout(error)) {
+      return new MigrationBlockedError(source.name, file.tag, direction, index, count, sqlFile.noTransaction, attemptsOf(error) ?? 1, error);
+    }
     return new MigrationFailedError(source.name, file.tag, direction, index, count, sqlFile.noTransaction, error);
   };
 

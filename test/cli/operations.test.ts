@@ -7,8 +7,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, inject, test } from 'vitest';
 import { exitCodes } from '../../src/cli.ts';
+import { migrationLockKey } from '../../src/migrate/lock.ts';
 import { cli } from '../support/cli.ts';
 import { connect, createDatabase, databaseName, dropDatabase, type Sql } from '../support/databases.ts';
+import { startTcpProxyTo } from '../support/tcp-proxy.ts';
 
 const adminUrl = inject('adminUrl');
 const created: string[] = [];
@@ -98,4 +100,30 @@ test('the connection lost mid-file: one line, exit 4, naming the file and that i
   expect(again.code).toBe(0);
   expect(again.stdout).toMatch(/applied\s+link\/0000_users_foreign_keys/);
   await sql.end();
+});
+
+test('the connection lost while waiting for the migration lock (no file running): one line, exit 4, saying nothing is half-done', async () => {
+  const url = await unlinkedDatabase();
+  const sql = connect(url, 2);
+  const holder = await sql.reserve();
+  await holder`SELECT pg_advisory_lock(${migrationLockKey}::bigint)`; // another deploy is migrating
+  const proxy = await startTcpProxyTo(url);
+  try {
+    const running = cli(['init', '--scope', 'all'], { env: { DATABASE_URL: proxy.urlThrough(url) } });
+    let polling = false;
+    for (let i = 0; i < 500 && !polling; i++) {
+      polling = (await sql`SELECT 1 FROM pg_stat_activity WHERE application_name = 'rag-chat-db migrate' AND query LIKE '%advisory%'`).length > 0;
+      if (!polling) await sleep(10);
+    }
+    expect(polling).toBe(true);
+    proxy.cutAll();
+    const result = await running;
+    expect(result.code).toBe(exitCodes.unreachable);
+    expect(result.stderr.split('\n').at(-1)).toMatch(/^rag-chat-db: lost the database connection while no migration file was running, so none is half-done \(.+\)$/);
+  } finally {
+    await proxy.close();
+    await holder`SELECT pg_advisory_unlock(${migrationLockKey}::bigint)`;
+    holder.release();
+    await sql.end();
+  }
 });

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { connectForMigrations, type MigrationClient } from '../../src/migrate/client.ts';
 import {
+  isConnectionLost,
   MigrationBlockedError,
   MigrationConnectionLostError,
   MigrationFailedError,
@@ -92,6 +93,26 @@ describe('lock timeouts are retried with backoff, then reported as blocked', () 
     }
     expect(retries.map((event) => (event as { attempt: number }).attempt)).toEqual([2, 3]);
     expect((await readStates(client, [set]))[0]!.pending.map((file) => file.tag)).toEqual(['0001_alter']);
+  });
+
+  test('in a no-transaction file the blocked statement is what is retried; the attempts are counted per statement', async () => {
+    const set = await tableSet('retry_nt');
+    addMigration(set, {
+      tag: '0001_two',
+      up: '-- rag-chat-db: no-transaction\nCREATE TABLE IF NOT EXISTS retry_nt_side (v int)\n--> statement-breakpoint\nALTER TABLE retry_nt ADD COLUMN IF NOT EXISTS note text',
+      down: '-- rag-chat-db: no-transaction\nALTER TABLE retry_nt DROP COLUMN IF EXISTS note\n--> statement-breakpoint\nDROP TABLE IF EXISTS retry_nt_side',
+    });
+    const blocker = await holdLocks(t.sql, 'SELECT * FROM retry_nt');
+    try {
+      const failure = await applyMigrations(client, [set], { lockTimeoutMs: 50, lockRetries: 1, lockRetryDelayMs: 10 }).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(MigrationBlockedError);
+      expect(failure).toMatchObject({ tag: '0001_two', statementIndex: 2, noTransaction: true, attempts: 2 });
+    } finally {
+      await blocker.release();
+    }
+    expect(await exists('retry_nt_side')).toBe(true); // statement 1 stays done
+    expect((await readStates(client, [set]))[0]!.incomplete).toMatchObject([{ tag: '0001_two', status: 'failed', statementIndex: 2 }]);
+    expect(await resolveIncomplete(client, set, '0001_two', 'retry')).toContain('resumed at statement 2 of 2; applied');
   });
 
   test('lockRetries 0: one attempt', async () => {
@@ -196,6 +217,25 @@ describe('a connection that drops mid-file', () => {
     }
     throw new Error(`no runner ran ${query}`);
   };
+
+  test('between files: the session that held the lock is gone, so nothing more runs (postgres.js would reconnect without the lock)', async () => {
+    const set = writeMigrationSet([
+      { tag: '0000_table', up: 'CREATE TABLE lost_between (v int)', down: 'DROP TABLE lost_between' },
+      { tag: '0001_more', up: 'CREATE TABLE lost_between_more (v int)', down: 'DROP TABLE lost_between_more' },
+    ]);
+    const own = await connectForMigrations(t.url);
+    try {
+      const [{ pid }] = (await own.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')) as [{ pid: number }];
+      await t.sql`SELECT pg_terminate_backend(${pid})`;
+      for (let i = 0; i < 400 && (await t.sql`SELECT 1 FROM pg_stat_activity WHERE pid = ${pid}`).length > 0; i++) await sleep(10);
+      await own.query('SELECT 1').catch(() => {}); // the first query after the cut may fail on the dying socket either way
+      const failure = await applyMigrations(own, [set]).catch((error: unknown) => error);
+      expect(isConnectionLost(failure)).toBe(true); // the runner's own error, or the socket's, whichever came first
+    } finally {
+      await own.close();
+    }
+    expect(await exists('lost_between')).toBe(false);
+  });
 
   test('in a transactional file: "not applied", and the next run applies it', async () => {
     const set = await tableSet('lost_tx');
