@@ -45,7 +45,7 @@ import { adoptMigrations } from './migrate/adopt.ts';
 import { installedScopeModules } from './migrate/installed.ts';
 import { lintMigrations } from './migrate/lint.ts';
 import { newMigration } from './migrate/new.ts';
-import { irreversibleFiles, statusProblems } from './migrate/reversibility.ts';
+import { assertWayBack, irreversibleFiles, statusProblems } from './migrate/reversibility.ts';
 import { migrationScript } from './migrate/script.ts';
 import { incompleteMessage, problemsOf } from './migrate/state.ts';
 import { verifyMigrations } from './migrate/verify.ts';
@@ -289,6 +289,12 @@ function report(error: unknown, io: Io, verbose: boolean): number {
     }
   }
   if (error instanceof UnreachableError || error instanceof MigrationConnectionLostError || lostOutsideFile) return exitCodes.unreachable;
+  if (error instanceof MigrationFailedError && error.noTransaction) {
+    // A no-transaction file that failed or stayed blocked is recorded, and blocks every run until resolved:
+    // what the next run will say, the exact `rag-chat-db resolve <module>/<tag>` to run.
+    const { module, tag, direction, statementIndex, statementCount } = error;
+    io.err(`rag-chat-db: ${incompleteMessage({ module, tag, direction, statementIndex, statementCount, status: 'failed', error: null })}`);
+  }
   if (error instanceof MigrationBlockedError) return exitCodes.blocked;
   if (error instanceof NoWayBackError) return exitCodes.noWayBack;
   if (
@@ -299,14 +305,6 @@ function report(error: unknown, io: Io, verbose: boolean): number {
     error instanceof MissingDependencyError
   ) {
     return exitCodes.refused;
-  }
-  if (error instanceof MigrationFailedError) {
-    if (error.noTransaction) {
-      // What the next run will say: the exact `rag-chat-db resolve <module>/<tag>` to run.
-      const { module, tag, direction, statementIndex, statementCount } = error;
-      io.err(`rag-chat-db: ${incompleteMessage({ module, tag, direction, statementIndex, statementCount, status: 'failed', error: null })}`);
-    }
-    return exitCodes.failed;
   }
   return exitCodes.failed;
 }
@@ -391,17 +389,26 @@ function urlFromEnv(io: Io, name: 'DATABASE_URL' | 'DATABASE_URL_UNPOOLED' | 'VE
   return url;
 }
 
+/** The connection variables the real environment set, by environment (before any env file filled in the rest). */
+const urlVariables = ['DATABASE_URL', 'DATABASE_URL_UNPOOLED'] as const;
+const setByEnvironment = new WeakMap<NodeJS.ProcessEnv, Set<(typeof urlVariables)[number]>>();
+
 /** Loads ./.env, then ./.env.local over it, into the environment without overriding what is already set. */
 function loadDotEnv(io: Io): void {
+  if (!setByEnvironment.has(io.env)) setByEnvironment.set(io.env, new Set(urlVariables.filter((name) => io.env[name] !== undefined)));
   loadEnvFiles(io.env, io.cwd);
 }
 
 /**
  * The URL to migrate with: DATABASE_URL_UNPOOLED when set (the direct URL
  * Neon's Vercel integration writes beside a pooled DATABASE_URL), else
- * DATABASE_URL.
+ * DATABASE_URL. A URL the real environment sets wins over one from an env
+ * file, whichever its name: `DATABASE_URL=<staging> npx rag-chat-db init`
+ * must not migrate the database `.env.local` names.
  */
 function migrationUrlFromEnv(io: Io): string | undefined {
+  const fromEnvironment = setByEnvironment.get(io.env);
+  if (fromEnvironment?.size === 1) return urlFromEnv(io, [...fromEnvironment][0]!);
   return urlFromEnv(io, 'DATABASE_URL_UNPOOLED') ?? urlFromEnv(io, 'DATABASE_URL');
 }
 
@@ -447,16 +454,22 @@ async function initCommand(args: string[], io: Io): Promise<number> {
   return withDatabase(io, async (client) => {
     const app = set.app.length ? `, then ${set.app.map((info) => info.name).join(', ')}` : '';
     if (values['dry-run']) {
+      // What init would do, checked as init checks it: the state, then the files chosen (--to, --steps) for a way back.
       const states = await status(client, sources);
-      const problems = states.flatMap(statusProblems);
+      const problems = states.flatMap(problemsOf);
       if (problems.length > 0) throw new MigrationRefusedError(problems);
       const pending = states.flatMap((state) => state.pending);
       const last = Math.min(maxSteps ?? pending.length, values.to === undefined ? pending.length : throughTag(pending, values.to));
-      const chosen = new Set(pending.slice(0, last));
+      const chosen = pending.slice(0, last);
+      assertWayBack(chosen);
       io.out(
         migrationScript(
-          states.map((state) => ({ source: state.source, files: state.pending.filter((file) => chosen.has(file)) })),
-          { lockTimeoutMs: options.lockTimeoutMs, title: `rag-chat-db init --dry-run on ${client.description}, scope ${scope}${app}: ${chosen.size} pending` },
+          states.map((state) => ({ source: state.source, files: state.pending.filter((file) => chosen.includes(file)) })),
+          {
+            lockTimeoutMs: options.lockTimeoutMs,
+            statementTimeoutMs: options.statementTimeoutMs,
+            title: `rag-chat-db init --dry-run on ${client.description}, scope ${scope}${app}: ${chosen.length} pending`,
+          },
         ),
       );
       return exitCodes.ok;
@@ -488,8 +501,11 @@ async function scriptCommand(args: string[], io: Io): Promise<number> {
   const scope = parseScope(values.scope);
   const sources = installSources(scope, await loadModules(io.cwd));
   const parts = sources.map((source) => ({ source, files: readMigrations(source) }));
+  assertWayBack(parts.flatMap((part) => part.files)); // as init does: a DBA's run must leave a way back too
+  const { lockTimeoutMs, statementTimeoutMs } = runOptions(values, io);
   const script = migrationScript(parts, {
-    lockTimeoutMs: runOptions(values, io).lockTimeoutMs,
+    lockTimeoutMs,
+    statementTimeoutMs,
     title: `rag-chat-db ${version()}: the migrations of scope ${scope} (${sources.map((source) => source.name).join(', ')})`,
   });
   if (values.out === undefined) {
@@ -508,7 +524,9 @@ async function adoptCommand(args: string[], io: Io): Promise<number> {
   const sources = installSources(scope, await loadModules(io.cwd));
   return withDatabase(io, async (client) => {
     io.out(`rag-chat-db adopt: ${client.description}, scope ${scope} (${sources.map((source) => source.name).join(', ')})`);
-    const report = await withScratch(client, io, (scratch) => adoptMigrations(client, scratch, sources, runOptions(values, io)));
+    // The scratch build prints no progress: its "applied" lines would read as if the database were changed.
+    const { onProgress: _, ...options } = runOptions(values, io);
+    const report = await withScratch(client, io, (scratch) => adoptMigrations(client, scratch, sources, options));
     if (report.adopted) {
       io.out(`the schema matches: recorded ${report.migrations.length} migration${report.migrations.length === 1 ? '' : 's'} as applied`);
       return exitCodes.ok;
@@ -526,7 +544,7 @@ async function adoptCommand(args: string[], io: Io): Promise<number> {
  */
 async function withScratch<T>(client: MigrationClient, io: Io, fn: (scratch: MigrationClient) => Promise<T>): Promise<T> {
   const given = io.env.ADOPT_SCRATCH_URL;
-  const url = io.env.DATABASE_URL;
+  const url = migrationUrlFromEnv(io); // the database being adopted: the scratch one goes beside it
   if (given) {
     const scratch = await connectChecked(given, io);
     try {
@@ -742,6 +760,11 @@ async function lintCommand(args: string[], io: Io): Promise<number> {
   const set = await loadModules(io.cwd);
   // In a project, its own modules (ours ship linted); in a checkout of rag-chat-db, ours too.
   const linted = set.all.filter((info) => info.kind === 'app' || existsSync(resolvePath(io.cwd, info.migrationsFolder)));
+  if (linted.length === 0) {
+    throw new MigrationRefusedError([
+      `no migrations to lint in ${io.cwd}: no rag-chat-db.config declaring application modules here, and this is not a checkout of rag-chat-db. Run it from your project's root.`,
+    ]);
+  }
   const findings = await lintMigrations(io.cwd, linted.map((info) => moduleSource(info, io.cwd)));
   for (const finding of findings) io.out(`${finding.file}:${finding.line}: ${finding.rule}: ${finding.message}`);
   io.out(findings.length === 0 ? 'lint: no problems' : `lint: ${findings.length} problem${findings.length === 1 ? '' : 's'}`);

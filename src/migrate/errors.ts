@@ -76,7 +76,9 @@ export class MigrationBlockedError extends MigrationFailedError {
     super(module, tag, direction, statementIndex, statementCount, noTransaction, cause);
     this.message +=
       `; gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}. Another transaction holds a lock this migration needs: ` +
-      'let it finish (pg_stat_activity shows it) and run again, or raise --lock-retries / --lock-timeout.';
+      'let it finish (pg_stat_activity shows it), then ' +
+      (noTransaction ? `resume the file with rag-chat-db resolve ${module}/${tag} --retry` : 'run again') +
+      ', or raise --lock-retries / --lock-timeout.';
   }
 }
 

@@ -23,6 +23,8 @@ export interface ScriptPart {
 export interface ScriptOptions {
   /** lock_timeout for every statement, in ms (the runner's default when absent). */
   lockTimeoutMs?: number;
+  /** statement_timeout for every statement, in ms (the server's setting when absent). */
+  statementTimeoutMs?: number;
   /** A first comment line saying what the script is for. */
   title?: string;
 }
@@ -43,9 +45,13 @@ export function migrationScript(parts: readonly ScriptPart[], options: ScriptOpt
     '',
     `CREATE SCHEMA IF NOT EXISTS "${migrationsSchema}";`,
     ...parts.map(({ source }) => `CREATE TABLE IF NOT EXISTS ${journalTable(source)} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint);`),
-    '-- The lock rag-chat-db runs take: no CLI run interleaves with this script.',
-    `SELECT pg_advisory_lock(${migrationLockKey}::bigint);`,
+    // Tried, not waited for (as the runner does): a script waiting in pg_advisory_lock while a CLI run builds an
+    // index CONCURRENTLY would deadlock with it. ON_ERROR_STOP ends the script on the exception.
+    '-- The lock rag-chat-db runs take: no CLI run interleaves with this script. Held by another run: stop, run again later.',
+    `DO $$ BEGIN IF NOT pg_try_advisory_lock(${migrationLockKey}::bigint) THEN RAISE EXCEPTION 'another rag-chat-db run holds the migration lock; run this script again when it has finished'; END IF; END $$;`,
   ];
+  const statementTimeout = options.statementTimeoutMs === undefined ? [] : [`SET statement_timeout = ${literal(String(options.statementTimeoutMs))};`];
+  lines.push(...statementTimeout);
   for (const { source, file } of files) {
     const record = `INSERT INTO ${journalTable(source)} ("hash", "created_at") VALUES (${literal(file.hash)}, ${file.when});`;
     lines.push(
@@ -61,6 +67,7 @@ export function migrationScript(parts: readonly ScriptPart[], options: ScriptOpt
     }
     lines.push('\\endif');
   }
+  if (statementTimeout.length > 0) lines.push('', 'RESET statement_timeout;');
   lines.push('', `SELECT pg_advisory_unlock(${migrationLockKey}::bigint);`, '');
   return lines.join('\n');
 }

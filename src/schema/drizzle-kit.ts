@@ -15,7 +15,7 @@
  */
 import { getTableName, is } from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
-import { incompleteTableName, modules, scopes, type ModuleName, type Scope } from '../migrate/modules.ts';
+import { appMigrationsTable, incompleteTableName, modules, scopes, type ModuleName, type Scope } from '../migrate/modules.ts';
 import * as auth from './auth.ts';
 import * as chat from './chat.ts';
 import * as link from './link.ts';
@@ -44,12 +44,13 @@ function negatedGlobs(names: readonly ModuleName[]): string[] {
     // A glob character would make `!name` hide more (or other) tables than this one.
     if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`rag-chat-db: table name ${JSON.stringify(table)} cannot be a drizzle-kit glob`);
   }
-  return [...new Set(tables)].map((table) => `!${table}`);
+  // And every application module's journal (appMigrationsTable('<name>')), whatever the project calls its modules.
+  return [...[...new Set(tables)].map((table) => `!${table}`), `!${appMigrationsTable('*')}`];
 }
 
 /**
  * drizzle-kit's `tablesFilter` for the tables of a scope (what `init --scope`
- * installs), plus the runner's bookkeeping tables in schema `drizzle` (`__drizzle_migrations_<module>`,
+ * installs), plus the runner's bookkeeping tables in schema `drizzle` (`__drizzle_migrations_<module>`, every application module's `__drizzle_migrations_app_<name>`,
  * `rag_chat_db_incomplete`), which drizzle-kit sees only if `schemaFilter` names `drizzle`. A fresh array on every call:
  * drizzle-kit appends to the one it is given.
  */

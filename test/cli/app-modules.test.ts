@@ -171,6 +171,37 @@ describe('an application module, through the CLI', () => {
   });
 });
 
+describe('a no-transaction file of an application module blocked behind another transaction', () => {
+  test('exit 5 with the resolve command to run; once the lock is gone, that command resumes it', { timeout: 120_000 }, async () => {
+    const project = consumerProject();
+    const cwd = project.dir;
+    expect((await cli(['new', 'add user timezone preference', '--module', 'app'], { cwd })).code).toBe(0);
+    reviewed(join(cwd, 'drizzle/app', `${tag}.down.sql`));
+    expect((await cli(['new', 'index users by timezone', '--module', 'app', '--custom'], { cwd })).code).toBe(0);
+    const indexTag = '0001_index_users_by_timezone';
+    writeFileSync(join(cwd, 'drizzle/app', `${indexTag}.sql`), '-- rag-chat-db: no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_timezone_idx ON users (timezone);\n');
+    writeFileSync(join(cwd, 'drizzle/app', `${indexTag}.down.sql`), '-- rag-chat-db: no-transaction\nDROP INDEX CONCURRENTLY IF EXISTS users_timezone_idx;\n');
+    const url = await emptyDatabase();
+    const env = { DATABASE_URL: url };
+    expect((await cli(['init', '--to', `app/${tag}`], { cwd, env })).code).toBe(0);
+
+    const sql = connect(url, 2);
+    const blocker = await sql.reserve();
+    await blocker`BEGIN`;
+    await blocker`LOCK TABLE users IN ACCESS EXCLUSIVE MODE`;
+    const blocked = await cli(['init', '--lock-timeout', '100', '--lock-retries', '1'], { cwd, env });
+    await blocker`ROLLBACK`;
+    blocker.release();
+    await sql.end();
+    expect(blocked.code).toBe(exitCodes.blocked);
+    expect(blocked.stderr).toContain(`rag-chat-db resolve app/${indexTag} --retry`);
+
+    const resumed = await cli(['resolve', `app/${indexTag}`, '--retry'], { cwd, env });
+    expect(resumed).toMatchObject({ code: 0, stderr: '' });
+    expect((await cli(['status'], { cwd, env })).code).toBe(0);
+  });
+});
+
 describe('refusals write nothing', () => {
   test('no schema change, one of our modules in a consumer project, an unknown module', { timeout: 60_000 }, async () => {
     const project = consumerProject();

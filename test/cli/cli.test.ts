@@ -107,6 +107,18 @@ describe('init', () => {
     expect(empty.stderr).toContain('DATABASE_URL_UNPOOLED is set but empty');
   });
 
+  test('a DATABASE_URL set in the environment wins over a DATABASE_URL_UNPOOLED from .env.local (what `vercel env pull` writes)', async () => {
+    const url = await emptyDatabase();
+    const cwd = mkdtempSync(join(tmpdir(), 'rcdb-envlocal-'));
+    writeFileSync(join(cwd, '.env.local'), 'DATABASE_URL_UNPOOLED=postgres://dev:dev-s3cret@127.0.0.1:9/devdb\n');
+    const result = await cli(['init', '--scope', 'auth'], { cwd, env: { DATABASE_URL: url } });
+    expect(result.stderr).not.toContain('devdb');
+    expect(result).toMatchObject({ code: 0, stdout: expect.stringContaining(url) });
+    // From the files alone, the unpooled URL is still the one migrated with.
+    const fromFiles = await cli(['status'], { cwd });
+    expect(fromFiles).toMatchObject({ code: exitCodes.unreachable, stderr: expect.stringContaining('127.0.0.1:9/devdb') });
+  });
+
   test('without DATABASE_URL: the embedded PGlite database in ./.rag-chat-db, announced on stderr', { timeout: 60_000 }, async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'rcdb-embedded-'));
     const first = await cli(['init'], { cwd });
