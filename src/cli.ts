@@ -449,7 +449,7 @@ async function initCommand(args: string[], io: Io): Promise<number> {
   const scope = parseScope(values.scope);
   const maxSteps = values.steps === undefined ? undefined : wholeNumber('steps', values.steps);
   const set = await loadModules(io.cwd);
-  const sources = installSources(scope, set); // refuses an application module whose requirements the scope leaves out, before connecting
+  const sources = installSources(scope, set); // the scope, what the application modules require, then those modules
   const options = { ...runOptions(values, io), maxSteps, to: values.to };
   return withDatabase(io, async (client) => {
     const app = set.app.length ? `, then ${set.app.map((info) => info.name).join(', ')}` : '';

@@ -12,7 +12,19 @@
 import { type MigrationTarget, migrationClientOf } from './client.ts';
 import { MigrationRefusedError } from './errors.ts';
 import { type MigrationSource, moduleSource } from './files.ts';
-import { builtinModules, type ModuleInfo, type ModuleName, type ModuleSet, moduleNames, type Scope, scopes } from './modules.ts';
+import {
+  type BuiltinModuleName,
+  builtinModuleNames,
+  builtinModules,
+  isModuleName,
+  type ModuleInfo,
+  type ModuleName,
+  type ModuleSet,
+  moduleNames,
+  modules,
+  type Scope,
+  scopes,
+} from './modules.ts';
 import {
   applyMigrations,
   type ResolveAction,
@@ -97,16 +109,22 @@ export function sourceOf(module: ModuleRef, set: ModuleSet = builtinModules): Mi
   return moduleSource(info);
 }
 
-/** What `init --scope S` applies: the scope's built-in modules, then every application module in dependency order. */
+/**
+ * What `init --scope S` applies: the scope's built-in modules and those the
+ * application modules require (each with what it requires: `link` brings
+ * auth and chat), in our order, then every application module in
+ * dependency order. `init --scope rls` in a project whose module requires
+ * auth applies auth's pending files too, rather than refusing.
+ */
 export function installSources(scope: Scope, set: ModuleSet = builtinModules): MigrationSource[] {
-  const installed = new Set<string>([...scopes[scope], ...set.app.map((info) => info.name)]);
-  const problems = set.app.flatMap((info) =>
-    info.requires
-      .filter((needed) => !installed.has(needed))
-      .map((needed) => `application module ${info.name} requires ${needed}, which scope ${scope} does not install; choose a scope that does.`),
-  );
-  if (problems.length > 0) throw new MigrationRefusedError(problems);
-  return [...scopes[scope].map((name) => moduleSource(name)), ...set.app.map((info) => moduleSource(info))];
+  const builtin = new Set<BuiltinModuleName>(scopes[scope]);
+  const add = (name: string) => {
+    if (!isModuleName(name) || builtin.has(name)) return;
+    builtin.add(name);
+    modules[name].requires.forEach(add);
+  };
+  for (const info of set.app) info.requires.forEach(add);
+  return [...builtinModuleNames.filter((name) => builtin.has(name)).map((name) => moduleSource(name)), ...set.app.map((info) => moduleSource(info))];
 }
 
 /**

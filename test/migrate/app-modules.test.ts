@@ -175,10 +175,13 @@ describe('the engine with application modules', () => {
     });
   });
 
-  test('a scope that leaves out what an application module requires is refused before anything runs', () => {
+  test('what an application module requires is installed with any scope (link brings auth and chat)', () => {
     const set = moduleSet([appModule('needs_auth', [], ['auth'])]);
-    expect(() => installSources('chat', set)).toThrow('application module needs_auth requires auth, which scope chat does not install');
+    expect(installSources('chat', set).map((source) => source.name)).toEqual(['auth', 'chat', 'needs_auth']);
+    expect(installSources('rls', set).map((source) => source.name)).toEqual(['auth', 'chat', 'rls', 'needs_auth']);
     expect(installSources('all', set).map((source) => source.name)).toEqual(['auth', 'chat', 'link', 'needs_auth']);
+    const both = moduleSet([appModule('needs_link_and_rls', [], ['link', 'rls'])]);
+    expect(installSources('auth', both).map((source) => source.name)).toEqual(['auth', 'chat', 'link', 'rls', 'needs_link_and_rls']);
   });
 
   test('a tampered application migration stops every module before any SQL runs', async () => {
