@@ -89,7 +89,7 @@ export async function lintMigrations(
 
 /** Lints one module's migrations (a built-in module, or any drizzle-kit folder); file names relative to `root`. */
 export async function lintSource(source: MigrationSource, root = process.cwd()): Promise<LintFinding[]> {
-  const squawk = squawkBin();
+  const squawk = squawkBin(root);
   const findings: LintFinding[] = [];
   for (const migration of readMigrations(source)) {
     findings.push(...wayBackFindings(migration, root));
@@ -221,12 +221,16 @@ function undoesUpFile(result: SquawkResult, text: string, statements: SqlStateme
   return dropped.length > 0 && dropped.every((object) => undoesAddition(object, added));
 }
 
-function squawkBin(): string {
-  try {
-    return join(dirname(createRequire(import.meta.url).resolve('squawk-cli/package.json')), 'js', 'bin', 'squawk');
-  } catch {
-    throw new MigrationRefusedError(['lint runs squawk, which is not installed here: npm install -D squawk-cli']);
+/** squawk, from the project first (where `npm install -D squawk-cli` puts it, under any package manager), then beside us. */
+function squawkBin(root: string): string {
+  for (const from of [join(root, 'package.json'), import.meta.url]) {
+    try {
+      return join(dirname(createRequire(from).resolve('squawk-cli/package.json')), 'js', 'bin', 'squawk');
+    } catch {
+      // not there: the next place
+    }
   }
+  throw new MigrationRefusedError(['lint runs squawk, which is not installed here: npm install -D squawk-cli']);
 }
 
 async function runSquawk(bin: string, path: string, inTransaction: boolean): Promise<SquawkResult[]> {

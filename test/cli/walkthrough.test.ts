@@ -59,13 +59,13 @@ test('the README walkthrough, step by step: new, review, lint, verify, init, sta
   expect(lint.stdout.trim()).toBe('lint: no problems');
 
   // 5. verify, with nothing set: a fresh in-memory PGlite; the new file is among the steps.
-  const verify = await npx(project, ['verify', '--scope', 'auth']);
+  const verify = await npx(project, ['verify']);
   expect(verify.stdout).toContain(`ok   roll back auth/${tag}`);
   expect(verify.code).toBe(exitCodes.ok);
 
   // 6. init on the real database: the column is there, and status counts the new file.
   const url = await createDatabase(adminUrl, name);
-  const init = await npx(project, ['init', '--scope', 'auth'], { DATABASE_URL: url });
+  const init = await npx(project, ['init'], { DATABASE_URL: url });
   expect(init.stdout).toMatch(new RegExp(`applied\\s+auth/${tag}`));
   const sql = connect(url, 1);
   try {
