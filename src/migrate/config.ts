@@ -127,6 +127,26 @@ export function appModules(declared: readonly AppModuleConfig[], base: string, w
   return ordered;
 }
 
+/** drizzle-kit's own config files, as it looks for them. */
+const drizzleConfigNames = ['drizzle.config.ts', 'drizzle.config.mts', 'drizzle.config.js', 'drizzle.config.mjs', 'drizzle.config.json'];
+
+/**
+ * The `casing` the project's drizzle.config declares, for `new` to pass to
+ * drizzle-kit: it runs drizzle-kit on one module's schema with flags, and
+ * drizzle-kit then reads no config of its own, so without this a
+ * `casing: 'snake_case'` project would get `"preferredTimezone"` where its
+ * runtime queries `preferred_timezone`. Undefined when none is declared.
+ */
+export async function drizzleCasing(dir: string): Promise<'camelCase' | 'snake_case' | undefined> {
+  const path = drizzleConfigNames.map((name) => join(dir, name)).find((candidate) => existsSync(candidate));
+  if (!path) return undefined;
+  const loaded = await importConfig(path).catch((error: unknown) => {
+    throw new MigrationRefusedError([`cannot read ${path} for its casing: ${(error as Error).message ?? String(error)}`]);
+  });
+  const casing = (loaded as { casing?: unknown } | undefined)?.casing;
+  return casing === 'camelCase' || casing === 'snake_case' ? casing : undefined;
+}
+
 async function importConfig(path: string): Promise<unknown> {
   const extension = extname(path);
   if (extension === '.json') return JSON.parse(readFileSync(path, 'utf8'));

@@ -26,6 +26,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { drizzleCasing } from './config.ts';
 import { MigrationRefusedError } from './errors.ts';
 import { draftMarker, migrationsRoot, statementBreakpoint } from './files.ts';
 import { builtinModuleNames, type ModuleInfo, type ModuleName, modules } from './modules.ts';
@@ -181,7 +182,7 @@ async function newAppMigration(
   if (options.custom) {
     snapshot = { ...(previous ?? emptySnapshot(blankSnapshot())), id: randomUUID(), prevId: previous?.id ?? originId } as unknown as Snapshot;
   } else {
-    const serialized = await serializeSchema(kitRoot, info, root);
+    const serialized = await serializeSchema(kitRoot, info, root, await drizzleCasing(root));
     const [before, after] = withShellsOfOurTables(previous ?? (emptySnapshot(serialized) as Snapshot), serialized);
     const { generateMigration } = await kitApi(kitRoot);
     up = await generateMigration(before, after);
@@ -211,13 +212,14 @@ async function newAppMigration(
 }
 
 /** The module's schema as drizzle-kit sees it: `generate` into an empty temporary folder, whose one snapshot is the schema. */
-async function serializeSchema(kitRoot: string, info: ModuleInfo, root: string): Promise<Snapshot> {
+async function serializeSchema(kitRoot: string, info: ModuleInfo, root: string, casing: string | undefined): Promise<Snapshot> {
   if (!existsSync(info.schemaFile)) {
     throw new MigrationRefusedError([`module ${info.name}: its schema file ${info.schemaFile} does not exist.`]);
   }
   const out = mkdtempSync(join(tmpdir(), 'rag-chat-db-new-'));
   try {
     const args = [join(kitRoot, 'bin.cjs'), 'generate', '--dialect', 'postgresql', '--schema', info.schemaFile, '--out', out, '--name', 'schema'];
+    if (casing) args.push('--casing', casing); // the project's drizzle.config's: with flags, drizzle-kit reads no config
     try {
       await run(process.execPath, args, { cwd: root });
     } catch (error) {

@@ -202,6 +202,17 @@ describe('a no-transaction file of an application module blocked behind another 
   });
 });
 
+test("new follows the casing of the project's drizzle.config (snake_case: a camelCase key becomes a snake_case column)", { timeout: 60_000 }, async () => {
+  const project = consumerProject({
+    schema: `import { pgTable, text } from 'drizzle-orm/pg-core';\nexport const users = pgTable('users', { preferredTimezone: text() });\n`,
+  });
+  project.write('drizzle.config.ts', `export default { dialect: 'postgresql', schema: './src/db/schema.ts', casing: 'snake_case' };\n`);
+  const created = await cli(['new', 'add preferred timezone', '--module', 'app'], { cwd: project.dir });
+  expect(created).toMatchObject({ code: 0, stderr: '' });
+  const up = readFileSync(join(project.dir, 'drizzle/app/0000_add_preferred_timezone.sql'), 'utf8');
+  expect(up).toContain('ALTER TABLE "users" ADD COLUMN "preferred_timezone" text;');
+});
+
 describe('refusals write nothing', () => {
   test('no schema change, one of our modules in a consumer project, an unknown module', { timeout: 60_000 }, async () => {
     const project = consumerProject();
