@@ -5,26 +5,24 @@
  * a rag-chat-db.config file and an application module's schema. Nothing
  * is written into this checkout's node_modules.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { packageRoot } from '../../src/migrate/files.ts';
 
+/** A fenced ```ts block of the README, found by its first line (a comment naming the file). */
+export function readmeBlock(firstLine: string): string {
+  const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
+  const start = readme.indexOf(`\`\`\`ts\n${firstLine}\n`);
+  if (start === -1) throw new Error(`README has no \`\`\`ts block starting with ${firstLine}`);
+  const body = readme.slice(start + '```ts\n'.length);
+  return body.slice(0, body.indexOf('```'));
+}
+
+/** The README's application module, exactly as "Migrations for your own schema" shows it: config and schema. */
+export const readmeConfig = readmeBlock('// rag-chat-db.config.ts');
 /** The seed's example: a column the application adds to our `users`, and a table of its own referencing it. */
-export const timezoneSchema = `import { pgTable, text, uuid } from 'drizzle-orm/pg-core';
-import { users as ourUsers } from 'rag-chat-db/schema';
-
-/** The columns this application adds to rag-chat-db's users table (declare only yours). */
-export const users = pgTable('users', {
-  timezone: text('timezone'),
-});
-
-export const bookmarks = pgTable('bookmarks', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  userId: uuid('user_id').notNull().references(() => ourUsers.id, { onDelete: 'cascade' }),
-  url: text('url').notNull(),
-});
-`;
+export const timezoneSchema = readmeBlock('// src/db/schema.ts');
 
 export interface ConsumerProject {
   dir: string;
@@ -50,11 +48,7 @@ export function consumerProject(options: { config?: { file: string; text: string
     },
   };
   project.write('package.json', '{ "name": "consumer", "private": true, "type": "module" }\n');
-  project.write(
-    options.config?.file ?? 'rag-chat-db.config.mjs',
-    options.config?.text ??
-      `export default { modules: [{ name: 'app', folder: 'drizzle/app', schema: 'src/db/schema.ts', requires: ['auth'] }] };\n`,
-  );
+  project.write(options.config?.file ?? 'rag-chat-db.config.ts', options.config?.text ?? readmeConfig);
   project.write('src/db/schema.ts', options.schema ?? timezoneSchema);
   return project;
 }
