@@ -212,13 +212,16 @@ Each migration runs as init runs it (in a transaction with its journal row; no-t
 statement by statement), under the same lock, and only if its journal row is missing: a database the
 script built is one the CLI recognises, and running the script twice applies nothing the second time.
 `,
-  adopt: `Usage: rag-chat-db adopt [--scope all|chat|auth|rls]
+  adopt: `Usage: rag-chat-db adopt [--scope all|chat|auth|rls | --module M]
 
 For a database whose schema was built without rag-chat-db (psql -f of the migration files, a DBA's
 script): applies the scope's migrations to an empty scratch database (a new database on the same server,
 dropped afterwards; in memory for the embedded database), compares the two schemas and, only if every
 object the migrations make is there as they make it, records them as applied. Otherwise it writes
 nothing and lists what differs ("- " missing or different, "+ " added on their tables); exits 1.
+With application modules (./rag-chat-db.config.ts) they are part of the scope. Modules that already
+have migrations recorded are built too but not recorded again: after init installed ours, a module of
+yours built with psql -f can be adopted alone. --module M takes M and what it requires instead of a scope.
 Needs the right to CREATE DATABASE, or $ADOPT_SCRATCH_URL naming an empty database to use instead.
 `,
   modules: `Usage: rag-chat-db modules
@@ -518,10 +521,11 @@ async function scriptCommand(args: string[], io: Io): Promise<number> {
 }
 
 async function adoptCommand(args: string[], io: Io): Promise<number> {
-  const { values } = parse(args, { scope: { type: 'string' } });
+  const { values } = parse(args, { scope: { type: 'string' }, module: { type: 'string' } });
   if (values.help) return printHelp(io, 'adopt');
   const scope = parseScope(values.scope);
-  const sources = installSources(scope, await loadModules(io.cwd));
+  const set = await loadModules(io.cwd);
+  const sources = values.module === undefined ? installSources(scope, set) : withRequirements(values.module, set);
   return withDatabase(io, async (client) => {
     io.out(`rag-chat-db adopt: ${client.description}, scope ${scope} (${sources.map((source) => source.name).join(', ')})`);
     // The scratch build prints no progress: its "applied" lines would read as if the database were changed.
@@ -535,6 +539,20 @@ async function adoptCommand(args: string[], io: Io): Promise<number> {
     for (const line of report.differences) io.out(`  ${line}`);
     return exitCodes.failed;
   });
+}
+
+/** One module and everything it requires, in the set's order (dependencies first). */
+function withRequirements(name: string, set: ModuleSet) {
+  const chosen = new Set<string>();
+  const add = (module: string) => {
+    const info = set.get(module);
+    if (!info) throw new UsageError(`--module must be one of ${set.all.map((entry) => entry.name).join(', ')}, not "${module}"`);
+    if (chosen.has(module)) return;
+    chosen.add(module);
+    info.requires.forEach(add);
+  };
+  add(name);
+  return set.all.filter((info) => chosen.has(info.name)).map((info) => moduleSource(info));
 }
 
 /**

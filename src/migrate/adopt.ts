@@ -52,8 +52,9 @@ function relationOf(line: string): string | undefined {
 /**
  * Compares `client`'s schema with what `sources` build on `scratch` (an
  * empty database the caller provides and discards) and, if they match,
- * records every file of the sources as applied. Refused if any source
- * already has a migration recorded (that database is the runner's already).
+ * records every file of the sources that have nothing recorded yet as
+ * applied. Refused when every source is recorded already, or a recorded one
+ * has pending files (the comparison needs them applied).
  */
 export async function adoptMigrations(
   client: MigrationClient,
@@ -65,9 +66,15 @@ export async function adoptMigrations(
   try {
     const states = await readStates(client, sources);
     const problems = states.flatMap(problemsOf);
-    const recorded = states.filter((state) => state.applied.length > 0).map((state) => state.source.name);
-    if (recorded.length > 0) {
-      problems.push(`${recorded.join(', ')} already ${recorded.length === 1 ? 'has' : 'have'} migrations recorded: adopt is for a database no rag-chat-db run has touched; use status and init.`);
+    // Modules the runner already manages are built on the scratch database too (what the others stand on),
+    // but only those with nothing recorded are adopted: an application module a DBA built with psql -f after
+    // ours were installed by init.
+    const untracked = states.filter((state) => state.applied.length === 0 && state.orphanRows.length === 0).map((state) => state.source);
+    if (untracked.length === 0) problems.push('every module here already has migrations recorded: nothing to adopt; use status and init.');
+    for (const state of states) {
+      if (state.applied.length > 0 && state.pending.length > 0) {
+        problems.push(`${state.source.name} has pending migrations: apply them with init first, so the schema can be compared with what every file builds.`);
+      }
     }
     if (problems.length > 0) throw new MigrationRefusedError(problems);
 
@@ -84,11 +91,11 @@ export async function adoptMigrations(
       ...catalogDifference(expected, live).filter((line) => line.startsWith('- ') && !liveLines.has(line.slice(2))),
       ...live.filter((line) => !expectedLines.has(line) && ours.has(relationOf(line))).map((line) => `+ ${line}`),
     ];
-    const migrations = sources.flatMap((source) => readMigrations(source).map((file) => ({ source, file })));
+    const migrations = untracked.flatMap((source) => readMigrations(source).map((file) => ({ source, file })));
     const names = migrations.map(({ source, file }) => `${source.name}/${file.tag}`);
     if (differences.length > 0) return { adopted: false, migrations: names, differences };
 
-    await ensureBookkeeping(client, sources);
+    await ensureBookkeeping(client, untracked);
     await client.transaction(async (tx) => {
       for (const { source, file } of migrations) {
         await tx.query(`INSERT INTO ${journalTable(source)} ("hash", "created_at") VALUES ($1, $2)`, [file.hash, file.when]);

@@ -12,6 +12,7 @@ import { exitCodes } from '../../src/cli.ts';
 import { readMigrations } from '../../src/migrate/files.ts';
 import { scopes } from '../../src/migrate/modules.ts';
 import { cli } from '../support/cli.ts';
+import { consumerProject } from '../support/consumer-project.ts';
 import { catalogOf, connect, createDatabase, databaseName, dropDatabase } from '../support/databases.ts';
 
 const adminUrl = inject('adminUrl');
@@ -153,5 +154,23 @@ describe('adopt: a database built without rag-chat-db', () => {
     expect(adopted.stdout).toContain('+ column: messages.mood text');
     expect(adopted.stdout).not.toContain('app_things');
     expect(await journalCounts(url).catch(() => 'no journal')).toEqual('no journal');
+  });
+
+  test("after init installed ours, an application module built with psql -f is adopted alone", { timeout: 120_000 }, async () => {
+    const project = consumerProject();
+    const cwd = project.dir;
+    expect((await cli(['new', 'add user timezone preference', '--module', 'app'], { cwd })).code).toBe(0);
+    const tag = '0000_add_user_timezone_preference';
+    const down = join(cwd, 'drizzle/app', `${tag}.down.sql`);
+    execFileSync('sed', ['-i', '1d', down]); // reviewed
+    const url = await emptyDatabase();
+    const env = { DATABASE_URL: url };
+    const ours = await cli(['init'], { cwd: mkdtempSync(join(tmpdir(), 'rcdb-ours-')), env }); // ours only: no config there
+    expect(ours.code).toBe(exitCodes.ok);
+    psql(url, join(cwd, 'drizzle/app', `${tag}.sql`)); // the DBA applies the application's file by hand
+
+    const adopted = await cli(['adopt', '--module', 'app'], { cwd, env });
+    expect(adopted).toMatchObject({ code: exitCodes.ok, stdout: expect.stringContaining('recorded 1 migration as applied') });
+    expect(await cli(['init'], { cwd, env })).toMatchObject({ code: exitCodes.ok, stdout: expect.stringContaining('up to date') });
   });
 });
