@@ -16,7 +16,7 @@ import type { Config } from 'drizzle-kit';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { catalogDifference } from '../../src/migrate/catalog.ts';
 import { packageRoot } from '../../src/migrate/files.ts';
-import { incompleteTableName, migrationsSchema, modules, moduleNames, scopes, type ModuleName } from '../../src/migrate/modules.ts';
+import { appMigrationsTable, incompleteTableName, migrationsSchema, modules, moduleNames, scopes, type ModuleName } from '../../src/migrate/modules.ts';
 import { moduleTableNames, tablesFilter, tablesFilterFor } from '../../src/schema/index.ts';
 import { catalogOf, connect, createDatabase, databaseName, dropDatabase, installModules } from '../support/databases.ts';
 
@@ -137,9 +137,10 @@ describe('tablesFilter', () => {
   test('is one negated glob per table of ours and per bookkeeping table, read from the table definitions', () => {
     expect(ourTables.sort()).toEqual(['chat_sessions', 'deleted_messages', 'message_citations', 'message_feedback', 'messages', 'user_profiles', 'users']);
     expect([...tablesFilter].sort()).toEqual(
-      [...ourTables, ...moduleNames.map((name) => modules[name].migrationsTable), incompleteTableName].map((table) => `!${table}`).sort(),
+      [...ourTables, ...moduleNames.map((name) => modules[name].migrationsTable), incompleteTableName, appMigrationsTable('*')].map((table) => `!${table}`).sort(),
     );
     expect(tablesFilterFor('chat').sort()).toEqual([
+      '!__drizzle_migrations_app_*',
       '!__drizzle_migrations_chat',
       '!chat_sessions',
       '!deleted_messages',
@@ -150,7 +151,7 @@ describe('tablesFilter', () => {
     ]);
     expect(tablesFilterFor('auth')).not.toContain('!messages');
     expect(tablesFilterFor('all')).not.toBe(tablesFilterFor('all')); // drizzle-kit appends to the array it is given
-    expect(configs[1]!.tablesFilter).toHaveLength(7);
+    expect(configs[1]!.tablesFilter).toHaveLength(8);
   });
 });
 
