@@ -223,6 +223,19 @@ describe('saveUIMessages and loadUIMessages', () => {
     await expect(validateUIMessages({ messages })).resolves.toHaveLength(1);
   });
 
+  test('two saves of the same new history at once store each message once', async () => {
+    const { userId, sessionId } = await userWithSession();
+    const history: UIMessage[] = [
+      { id: 'race-q', role: 'user', parts: [{ type: 'text', text: 'q' }] },
+      { id: 'race-a', role: 'assistant', parts: [{ type: 'source-url', sourceId: 'd', url: 'https://e.example' }, { type: 'text', text: 'a [1]' }] },
+    ];
+    const results = await Promise.all([1, 2, 3].map(() => saveUIMessages(t.api, { sessionId, userId, messages: history })));
+    expect(results.flatMap((r) => r.messages.filter((m) => m.inserted))).toHaveLength(2);
+    const rows = await storedRows(sessionId);
+    expect(rows.map((r) => r.client_id)).toEqual(['race-q', 'race-a']);
+    expect(await storedCitations(rows[1]!.id)).toHaveLength(1);
+  });
+
   test("another user's session is not found, and nothing is written", async () => {
     const { sessionId } = await userWithSession();
     const stranger = await insertUser(t.sql);
