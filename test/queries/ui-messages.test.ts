@@ -6,7 +6,7 @@
 import { type UIMessage, validateUIMessages } from 'ai';
 import { describe, expect, test } from 'vitest';
 import { NotFoundError, ValidationError } from '../../src/errors.ts';
-import { addMessage, createSession, getCitationsForMessage, loadUIMessages, saveUIMessages, searchMessages } from '../../src/queries/index.ts';
+import { addMessage, createSession, deleteMessagesAfter, getCitationsForMessage, loadUIMessages, saveUIMessages, searchMessages } from '../../src/queries/index.ts';
 import { useDatabase } from '../support/context.ts';
 import { insertUser } from '../support/factories.ts';
 
@@ -252,6 +252,27 @@ describe('saveUIMessages and loadUIMessages', () => {
     const saved = await saveUIMessages(t.api, { ...b, messages: [message] });
     expect(saved.messages[0]!.inserted).toBe(true);
     expect(await storedRows(a.sessionId)).toHaveLength(1);
+  });
+
+  test('deleteMessagesAfter by client id: regenerate from an AI SDK message id; ids of another session or user are not found', async () => {
+    const { userId, sessionId } = await userWithSession();
+    const history: UIMessage[] = ['u1', 'a1', 'u2', 'a2'].map((id) => ({ id, role: id.startsWith('u') ? 'user' : 'assistant', parts: [{ type: 'text', text: id }] }));
+    await saveUIMessages(t.api, { sessionId, userId, messages: history });
+    const { result, queries } = await t.countQueries(() => deleteMessagesAfter(t.api, { sessionId, userId, clientId: 'a1', keepMessage: true }));
+    expect([result, queries]).toEqual([{ deleted: 2 }, 1]);
+    expect((await storedRows(sessionId)).map((r) => r.client_id)).toEqual(['u1', 'a1']);
+    expect(await deleteMessagesAfter(t.api, { sessionId, userId, clientId: 'a1' })).toEqual({ deleted: 1 });
+    expect((await storedRows(sessionId)).map((r) => r.client_id)).toEqual(['u1']);
+
+    const other = await userWithSession();
+    await expect(deleteMessagesAfter(t.api, { sessionId: other.sessionId, userId, clientId: 'u1' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(deleteMessagesAfter(t.api, { sessionId, userId: other.userId, clientId: 'u1' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(deleteMessagesAfter(t.api, { sessionId, userId, clientId: 'missing' })).rejects.toBeInstanceOf(NotFoundError);
+    expect((await storedRows(sessionId)).map((r) => r.client_id)).toEqual(['u1']);
+    // Exactly one way to name the message.
+    await expect(deleteMessagesAfter(t.api, { userId, clientId: 'u1' })).rejects.toBeInstanceOf(ValidationError);
+    await expect(deleteMessagesAfter(t.api, { userId, sessionId, clientId: 'u1', messageId: sessionId })).rejects.toBeInstanceOf(ValidationError);
+    await expect(deleteMessagesAfter(t.api, { userId })).rejects.toBeInstanceOf(ValidationError);
   });
 
   describe('hostile or oversized input is refused before any SQL, nothing written', () => {
