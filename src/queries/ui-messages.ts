@@ -43,11 +43,17 @@ const citationName = (key: string) => (messageCitations as unknown as Record<str
  * ON CONFLICT's SET list: a saved message replaces role, content, parts, metadata and status;
  * usage a save does not give keeps what was stored (a later save of the history carries none).
  */
+const newValues = [
+  ...replacedKeys.map((key) => [name(key), `excluded."${name(key)}"`] as const),
+  ...usageKeys.map((key) => [name(key), `coalesce(excluded."${name(key)}", t."${name(key)}")`] as const),
+];
+/**
+ * ...and only where that changes the row: saving the whole history each turn rewrites (and logs) only the
+ * messages that changed, not every earlier one (jsonb compares by value).
+ */
 const onConflictSet = sql.raw(
-  [
-    ...replacedKeys.map((key) => `"${name(key)}" = excluded."${name(key)}"`),
-    ...usageKeys.map((key) => `"${name(key)}" = coalesce(excluded."${name(key)}", t."${name(key)}")`),
-  ].join(', '),
+  `${newValues.map(([column, value]) => `"${column}" = ${value}`).join(', ')} ` +
+    `WHERE (${newValues.map(([column]) => `t."${column}"`).join(', ')}) IS DISTINCT FROM (${newValues.map(([, value]) => value).join(', ')})`,
 );
 /** A replaced citation takes every value of the new one (citation_index is its key). */
 const citationConflictSet = sql.raw(
@@ -63,7 +69,7 @@ export interface SavedUIMessage {
   id: string;
   /** The UIMessage id. */
   clientId: string;
-  /** True if this save wrote the message; false if it updated one stored before. */
+  /** True if this save inserted the message; false if it was stored before (updated in place where it changed, else left as it was). */
   inserted: boolean;
 }
 
@@ -74,7 +80,7 @@ export interface SavedUIMessage {
  * session's messages, new ones in array order (write order, `seq`); one
  * stored already is updated in place (role, parts, content, metadata and
  * status; usage only where `details` gives it) and its citations are
- * replaced by its sources. Touches the session's updated_at and
+ * replaced by its sources; one that did not change is not written at all. Touches the session's updated_at and
  * last_message_at. One statement, one round trip, all or nothing.
  * NotFoundError if the session is not the user's (nothing is written);
  * ValidationError, before any SQL, for a message or part that cannot be
@@ -84,7 +90,7 @@ export async function saveUIMessages(db: Executor, input: SaveUIMessagesInput): 
   const { sessionId, userId, messages: rows } = parseInput(saveUIMessagesInput, input);
   const messageRecords = rows.map((row) => messageSet.record(row));
   const citationRecords = rows.flatMap((row) => row.citations.map((citation) => ({ client_id: row.clientId, ...citationSet.record(citation) })));
-  const [result] = await queryRows<{ owned: boolean; saved: { id: string; clientId: string; inserted: boolean }[] | null }>(
+  const [result] = await queryRows<{ owned: boolean; saved: { id: string | null; clientId: string; inserted: boolean }[] | null }>(
     db,
     sql`
       WITH owner AS (
@@ -119,12 +125,28 @@ export async function saveUIMessages(db: Executor, input: SaveUIMessagesInput): 
         WHERE s.id = owner.id
       )
       SELECT EXISTS (SELECT 1 FROM owner) AS owned,
-             (SELECT json_agg(json_build_object('id', id, 'clientId', client_id, 'inserted', inserted)) FROM saved) AS saved`,
+             (SELECT json_agg(json_build_object('id', coalesce(saved.id, kept.id), 'clientId', m.client_id, 'inserted', coalesce(saved.inserted, false)) ORDER BY m.ord)
+              FROM input m
+              LEFT JOIN saved ON saved.client_id = m.client_id
+              -- An unchanged message is not in saved: its id as the statement's snapshot saw it.
+              LEFT JOIN messages kept ON saved.id IS NULL AND kept.session_id = (SELECT id FROM owner) AND kept.client_id = m.client_id) AS saved`,
     'session',
   );
   if (!result?.owned) throw new NotFoundError('session');
-  const byClientId = new Map((result.saved ?? []).map((saved) => [saved.clientId, saved]));
-  return { messages: rows.map((row) => byClientId.get(row.clientId)!) };
+  const saved = result.saved ?? [];
+  const unseen = saved.filter((message) => message.id === null).map((message) => message.clientId);
+  if (unseen.length > 0) {
+    // Unchanged, and committed by a concurrent save after this statement's snapshot was taken: read their ids (a rare second round trip).
+    const found = await queryRows<{ id: string; client_id: string }>(
+      db,
+      sql`SELECT id, client_id FROM messages WHERE session_id = ${sessionId} AND client_id IN (SELECT jsonb_array_elements_text(${JSON.stringify(unseen)}::jsonb))`,
+      'session',
+      readOnly,
+    );
+    const ids = new Map(found.map((row) => [row.client_id, row.id]));
+    for (const message of saved) if (message.id === null) message.id = ids.get(message.clientId)!;
+  }
+  return { messages: saved as SavedUIMessage[] };
 }
 
 export interface UIMessagePage<M extends UIMessageLike = UIMessageLike> {

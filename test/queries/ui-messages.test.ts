@@ -4,7 +4,7 @@
  * validateUIMessages). Writes are asserted with independent selects.
  */
 import { type UIMessage, validateUIMessages } from 'ai';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, expectTypeOf, test } from 'vitest';
 import { NotFoundError, ValidationError } from '../../src/errors.ts';
 import { addMessage, createSession, deleteMessagesAfter, getCitationsForMessage, loadUIMessages, saveUIMessages, searchMessages } from '../../src/queries/index.ts';
 import { useDatabase } from '../support/context.ts';
@@ -89,6 +89,15 @@ const everyPart: UIMessage[] = [
 ];
 
 describe('saveUIMessages and loadUIMessages', () => {
+  test('types: ai\'s UIMessage (with typed tools, data and metadata) is accepted as it is, and loadUIMessages returns the type asked for', () => {
+    type MyUIMessage = UIMessage<{ model: string }, { retrieval: { query: string } }, { searchBook: { input: { query: string }; output: string[] } }>;
+    expectTypeOf<readonly MyUIMessage[]>().toExtend<Parameters<typeof saveUIMessages>[1]['messages']>();
+    expectTypeOf<readonly UIMessage[]>().toExtend<Parameters<typeof saveUIMessages>[1]['messages']>();
+    expectTypeOf<Awaited<ReturnType<typeof loadUIMessages<MyUIMessage>>>['messages']>().toEqualTypeOf<MyUIMessage[]>();
+    // @ts-expect-error a message needs parts
+    expectTypeOf<{ id: string; role: 'user' }[]>().toExtend<Parameters<typeof saveUIMessages>[1]['messages']>();
+  });
+
   test('every part type round-trips deep-equal, in order, accepted by validateUIMessages; one query each', async () => {
     const { userId, sessionId } = await userWithSession();
     const { result: saved, queries: saveQueries } = await t.countQueries(() => saveUIMessages(t.api, { sessionId, userId, messages: everyPart }));
@@ -129,9 +138,12 @@ describe('saveUIMessages and loadUIMessages', () => {
       expect(queries).toBe(1);
       expect(result.messages.filter((m) => m.inserted)).toHaveLength(2);
     }
-    // And once more, unchanged: nothing new.
+    // And once more, unchanged: nothing new, and no row rewritten (same row versions), yet every id returned.
+    const versions = await t.sql`SELECT id, xmin::text AS version FROM messages WHERE session_id = ${sessionId} ORDER BY seq`;
     const again = await saveUIMessages(t.api, { sessionId, userId, messages: history });
     expect(again.messages.every((m) => !m.inserted)).toBe(true);
+    expect(again.messages.map((m) => m.id)).toEqual(versions.map((v) => v.id));
+    expect(await t.sql`SELECT id, xmin::text AS version FROM messages WHERE session_id = ${sessionId} ORDER BY seq`).toEqual(versions);
 
     const rows = await storedRows(sessionId);
     expect(rows.map((r) => r.client_id)).toEqual(history.map((m) => m.id));
@@ -234,6 +246,22 @@ describe('saveUIMessages and loadUIMessages', () => {
     const rows = await storedRows(sessionId);
     expect(rows.map((r) => r.client_id)).toEqual(['race-q', 'race-a']);
     expect(await storedCitations(rows[1]!.id)).toHaveLength(1);
+  });
+
+  test('a save that waited on a concurrent save of the same messages returns their ids (the one case of a second round trip)', async () => {
+    const { userId, sessionId } = await userWithSession();
+    const history: UIMessage[] = [{ id: 'wait-q', role: 'user', parts: [{ type: 'text', text: 'q' }] }];
+    let waiting: Promise<Awaited<ReturnType<typeof saveUIMessages>>> | undefined;
+    const first = await t.api.transaction(async (tx) => {
+      const saved = await saveUIMessages(tx as never, { sessionId, userId, messages: history });
+      // Another connection saves the same message: it waits on this uncommitted row, then finds it unchanged.
+      waiting = saveUIMessages(t.api, { sessionId, userId, messages: history });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return saved;
+    });
+    const second = await waiting!;
+    expect(second.messages).toEqual([{ id: first.messages[0]!.id, clientId: 'wait-q', inserted: false }]);
+    expect(await storedRows(sessionId)).toHaveLength(1);
   });
 
   test("another user's session is not found, and nothing is written", async () => {
