@@ -11,3 +11,4 @@ export * from './profiles.ts';
 export * from './sessions.ts';
 export * from './users.ts';
 export * from './rls.ts';
+export * from './ui-messages.ts';

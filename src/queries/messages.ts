@@ -187,7 +187,8 @@ export async function mergeMessageMetadata(db: Executor, input: MergeMessageMeta
 }
 
 /**
- * Edit and regenerate: deletes the message and every later one in its
+ * Edit and regenerate: deletes the message (by `messageId`, or by
+ * `sessionId` and `clientId`, the AI SDK's message id) and every later one in its
  * session, in write order (or only the later ones, with `keepMessage`),
  * their citations and feedback by cascade, and resets the session's
  * last_message_at; records each deleted message's role and time in
@@ -206,7 +207,9 @@ export async function mergeMessageMetadata(db: Executor, input: MergeMessageMeta
  * this commits.
  */
 export async function deleteMessagesAfter(db: Executor, input: DeleteMessagesAfterInput): Promise<{ deleted: number }> {
-  const { messageId, userId, keepMessage } = parseInput(deleteMessagesAfterInput, input);
+  const { messageId, sessionId, clientId, userId, keepMessage } = parseInput(deleteMessagesAfterInput, input);
+  // The pivot by our id, or by the client's id within its session (the unique index on (session_id, client_id) serves it).
+  const pivotIs = messageId === undefined ? sql`m.session_id = ${sessionId} AND m.client_id = ${clientId}` : sql`m.id = ${messageId}`;
   // The first message deleted is the pivot's seq + this; every earlier one stays.
   const from = keepMessage ? 1 : 0;
   return untilNotRaced('deleteMessagesAfter', async () => {
@@ -216,7 +219,7 @@ export async function deleteMessagesAfter(db: Executor, input: DeleteMessagesAft
         WITH pivot AS (
           SELECT m.session_id, m.seq + ${from}::int AS first_deleted, s.xmin AS seen
           FROM messages m JOIN chat_sessions s ON s.id = m.session_id
-          WHERE m.id = ${messageId} AND s.user_id = ${userId}
+          WHERE ${pivotIs} AND s.user_id = ${userId}
         ), locked AS (
           -- Waits for a writer holding the row, then reads the newest committed version: its xmin is the snapshot's only if no one wrote since.
           SELECT s.xmin = p.seen AS fresh

@@ -11,6 +11,7 @@ import {
   doublePrecision,
   index,
   integer,
+  jsonb,
   pgTable,
   text,
   unique,
@@ -29,6 +30,13 @@ import {
 export const messageRoles = ['user', 'assistant', 'system', 'tool'] as const;
 export type MessageRole = (typeof messageRoles)[number];
 
+/** Where a message stands: `streaming` while an answer is being written, then `complete`, `error` or `aborted` (a dropped client keeps its partial text). */
+export const messageStatuses = ['streaming', 'complete', 'error', 'aborted'] as const;
+export type MessageStatus = (typeof messageStatuses)[number];
+
+/** The longest client message id stored (`messages.client_id`): AI SDK ids are 16 to 36 characters. */
+export const clientIdMaxLength = 200;
+
 export const feedbackRatings = ['up', 'down'] as const;
 export type FeedbackRating = (typeof feedbackRatings)[number];
 
@@ -45,6 +53,8 @@ export const chatSessions = pgTable(
     ...timestamps(),
     lastMessageAt: timestamptz('last_message_at'),
     archivedAt: timestamptz('archived_at'),
+    /** The stream an answer is being written to, for resuming it (the AI SDK's resumable streams); null when none is. */
+    activeStreamId: text('active_stream_id'),
     /** Latest activity: the last message, or the creation time of a session without one. */
     lastActivityAt: timestamptz('last_activity_at')
       .notNull()
@@ -58,6 +68,7 @@ export const chatSessions = pgTable(
     // Listing a user's archived sessions, and deleting a user (the link module's cascade).
     index('chat_sessions_user_id_archived_at_idx').on(t.userId, t.archivedAt),
     check('chat_sessions_metadata_check', isJsonObject(t.metadata)),
+    check('chat_sessions_active_stream_id_check', sql`char_length(${t.activeStreamId}) BETWEEN 1 AND 200`),
   ],
 );
 
@@ -84,6 +95,27 @@ export const messages = pgTable(
      * keep the order they were written in. Every message ordering, cursor and "after" uses it.
      */
     seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
+    /**
+     * The id the client knows the message by (an AI SDK UIMessage id: any string), unique within
+     * its session. saveUIMessages upserts on it; rows written by addMessage get a random uuid's text,
+     * rows older than the column got their own id's text.
+     */
+    clientId: text('client_id').notNull().default(sql`(gen_random_uuid())::text`),
+    /**
+     * The UIMessage parts, in order, exactly as saved (saveUIMessages). NULL for messages written by
+     * addMessage or before the column: loadUIMessages shows those as one text part of `content`.
+     */
+    parts: jsonb('parts').$type<Record<string, unknown>[]>(),
+    status: text('status', { enum: messageStatuses }).notNull().default('complete'),
+    // Usage, as the model reported it: typed columns, so cost and latency can be queried.
+    model: text('model'),
+    inputTokens: integer('input_tokens'),
+    outputTokens: integer('output_tokens'),
+    totalTokens: integer('total_tokens'),
+    /** The AI SDK's finish reason: stop, length, content-filter, tool-calls, error, other. */
+    finishReason: text('finish_reason'),
+    /** From the request to the last token, in milliseconds. */
+    latencyMs: integer('latency_ms'),
   },
   (t) => [
     // getConversationWithCitations (keyset on seq), deleteMessagesAfter ("after" by seq), export: a session's messages in order.
@@ -92,6 +124,15 @@ export const messages = pgTable(
     index('messages_search_vector_idx').using('gin', t.searchVector),
     check('messages_role_check', isOneOf(t.role, messageRoles)),
     check('messages_metadata_check', isJsonObject(t.metadata)),
+    // saveUIMessages: ON CONFLICT (session_id, client_id) upserts a message by the id the client knows it by; loadUIMessages' ids.
+    unique('messages_session_id_client_id_key').on(t.sessionId, t.clientId),
+    check('messages_client_id_check', sql`char_length(${t.clientId}) BETWEEN 1 AND ${sql.raw(String(clientIdMaxLength))}`),
+    check('messages_parts_check', sql`jsonb_typeof(${t.parts}) = 'array'`),
+    check('messages_status_check', isOneOf(t.status, messageStatuses)),
+    check(
+      'messages_tokens_check',
+      sql`${t.inputTokens} >= 0 AND ${t.outputTokens} >= 0 AND ${t.totalTokens} >= 0 AND ${t.latencyMs} >= 0`,
+    ),
   ],
 );
 

@@ -16,6 +16,7 @@ import { lifecycleValidators } from './lifecycle.ts';
 import { messageValidators } from './messages.ts';
 import { profileValidators } from './profiles.ts';
 import { sessionValidators } from './sessions.ts';
+import { uiMessageValidators } from './ui-messages.ts';
 import { userValidators } from './users.ts';
 
 export interface ValidatorOptions {
@@ -33,6 +34,7 @@ export function createValidators(options: ValidatorOptions = {}) {
     ...sessionValidators(limits),
     ...citations,
     ...messageValidators(limits, citations),
+    ...uiMessageValidators(limits, citations),
     ...feedbackValidators(limits),
     ...lifecycleValidators(limits),
   };

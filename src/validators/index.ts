@@ -7,3 +7,4 @@ export * from './citations.ts';
 export * from './feedback.ts';
 export * from './lifecycle.ts';
 export * from './create.ts';
+export * from './ui-messages.ts';

@@ -1,6 +1,6 @@
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod';
 import { z } from 'zod';
-import { messages } from '../schema/chat.ts';
+import { clientIdMaxLength, messages } from '../schema/chat.ts';
 import { citationValidators } from './citations.ts';
 import { boundedText, defaultLimits, idSchema, instantSchema, jsonObjectSchemaOf, type Limits, pageSizeSchemaOf } from './common.ts';
 import { messageCursor } from './cursors.ts';
@@ -52,12 +52,22 @@ export function messageValidators(limits: Readonly<Limits>, citations: Pick<Retu
       messages: z.array(newMessageInput.extend({ createdAt: instantSchema.optional() })).min(1),
     }),
     mergeMessageMetadataInput: z.strictObject({ messageId: idSchema, userId: idSchema, metadata: jsonObject }),
-    deleteMessagesAfterInput: z.strictObject({
-      messageId: idSchema,
-      userId: idSchema,
-      /** Keep the message itself and delete only what follows (false: delete it too, the default, for editing it). */
-      keepMessage: z.boolean().default(false),
-    }),
+    /** The message by our id (`messageId`), or by the id the client knows it by (`sessionId` and `clientId`: an AI SDK UIMessage id). */
+    deleteMessagesAfterInput: z
+      .strictObject({
+        messageId: idSchema.optional(),
+        sessionId: idSchema.optional(),
+        clientId: boundedText(clientIdMaxLength, { min: 1 }).optional(),
+        userId: idSchema,
+        /** Keep the message itself and delete only what follows (false: delete it too, the default, for editing it). */
+        keepMessage: z.boolean().default(false),
+      })
+      .superRefine((input, ctx) => {
+        const byClientId = input.sessionId !== undefined || input.clientId !== undefined;
+        if (input.messageId === undefined ? !(input.sessionId !== undefined && input.clientId !== undefined) : byClientId) {
+          ctx.addIssue({ code: 'custom', path: ['messageId'], input, message: 'give messageId, or sessionId and clientId (not both)' });
+        }
+      }),
     countUserMessagesSinceInput: z.strictObject({
       userId: idSchema,
       since: instantSchema,

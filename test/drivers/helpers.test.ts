@@ -143,6 +143,41 @@ const cases: Case[] = [
     },
   },
   {
+    helper: 'saveUIMessages',
+    // The same history on each call: the first call inserts, the second updates in place (idempotent).
+    call: (d, f) =>
+      q.saveUIMessages(d.db, {
+        ...ref(f),
+        messages: [
+          { id: 'ui-q', role: 'user', parts: [{ type: 'text', text: 'What is DDS?' }] },
+          {
+            id: 'ui-a',
+            role: 'assistant',
+            metadata: { model: 'm1' },
+            parts: [
+              { type: 'step-start' },
+              { type: 'source-url', sourceId: 's1', url: 'https://docs.example/dds', title: 'DDS', providerMetadata: { ragChatDb: { documentId: f.documentId, chunkId: 'c1', score: 0.9 } } },
+              { type: 'text', text: 'DDS is the middleware [1].' },
+            ],
+          },
+        ],
+      }),
+    check: async ({ messages }, d) => {
+      expect(messages.map((m: { clientId: string }) => m.clientId)).toEqual(['ui-q', 'ui-a']);
+      expect(await d.raw("SELECT m.content, count(c.id)::int AS citations FROM messages m LEFT JOIN message_citations c ON c.message_id = m.id WHERE m.id = $1 GROUP BY m.content", [messages[1].id])).toEqual([
+        { content: 'DDS is the middleware [1].', citations: 1 },
+      ]);
+    },
+  },
+  {
+    helper: 'loadUIMessages',
+    call: (d, f) => q.loadUIMessages(d.db, ref(f)),
+    check: ({ messages }) => {
+      expect(messages.length).toBeGreaterThan(0);
+      expect(messages.every((m: { id: unknown; parts: unknown }) => typeof m.id === 'string' && Array.isArray(m.parts))).toBe(true);
+    },
+  },
+  {
     helper: 'getMessage',
     call: (d, f) => q.getMessage(d.db, { messageId: f.messageId, userId: f.userId }),
     check: (message, _, f) => expect(message).toMatchObject({ id: f.messageId, createdAt: date, citations: [] }),

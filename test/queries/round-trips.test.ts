@@ -13,7 +13,9 @@ import {
   getPersonalizationContext,
   getUser,
   listSessions,
+  loadUIMessages,
   mergeSessionMetadata,
+  saveUIMessages,
   searchMessages,
   setFeedback,
   upsertProfile,
@@ -59,6 +61,16 @@ test('each helper is one network round trip', async () => {
     getUser: () => getUser(db, { userId }),
     upsertProfile: () => upsertProfile(db, { userId, preferredLanguage: 'en' }),
     getPersonalizationContext: () => getPersonalizationContext(db, { userId }),
+    // The same history each call (an update in place the second time), with a source that becomes a citation.
+    saveUIMessages: () =>
+      saveUIMessages(db, {
+        ...ref,
+        messages: [
+          { id: 'q', role: 'user', parts: [{ type: 'text', text: 'DDS?' }] },
+          { id: 'a', role: 'assistant', parts: [{ type: 'source-url', sourceId: 'd', url: 'https://docs.example/dds' }, { type: 'text', text: 'DDS [1]' }] },
+        ],
+      }),
+    loadUIMessages: () => loadUIMessages(db, ref),
   };
   const counted: Record<string, number> = {};
   for (const [name, call] of Object.entries(calls)) counted[name] = await roundTrips(call);

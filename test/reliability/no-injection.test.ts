@@ -19,9 +19,10 @@ afterEach(() => vi.restoreAllMocks());
 /** Reviewed: each feeds only constants (column lists, operators, a text search config) or Postgres's own quoted names. */
 const reviewedRawSites: Record<string, number> = {
   'src/schema/columns.ts': 2, // CHECK bodies from constant value lists and patterns
-  'src/schema/chat.ts': 1, // the search configuration constant
+  'src/schema/chat.ts': 2, // the search configuration constant; the client id length bound (a number constant) in its CHECK
   'src/queries/json.ts': 7, // a row's columns and its json_build_object pairs, from the drizzle tables (rows.ts) and a constant alias; a constant table alias; a recordset's column list and definition, its casts and a comma (StringChunk: names and SQL types from the drizzle table)
   'src/queries/messages.ts': 1, // the search configuration (the citation column list is json.ts's recordsetOf now)
+  'src/queries/ui-messages.ts': 2, // the ON CONFLICT SET lists of messages and citations: column names from the drizzle tables and constant key lists
   'src/queries/export.ts': 3, // a constant table alias (twice); one of two constant time columns (the column lists are json.ts's now)
   'src/queries/installed.ts': 2, // the migrations schema and journal table names, constants
   'src/queries/executor.ts': 1, // postgres.js unsafe() with the text drizzle rendered and its bound parameters
@@ -67,6 +68,16 @@ test('a marker in every string input never reaches sql.raw or sql.identifier', a
   await helpers.setFeedback(db, { messageId: message.id, userId, rating: 'up', reason: marker, comment: marker });
   await helpers.getConversationWithCitations(db, { ...ref, before: Buffer.from(JSON.stringify([marker, marker])).toString('base64url') }).catch(ignore);
   await helpers.listSessions(db, { userId, cursor: marker }).catch(ignore);
+  await helpers.saveUIMessages(db, {
+    ...ref,
+    messages: [
+      { id: marker, role: 'user', metadata: { [marker]: marker }, parts: [{ type: 'text', text: marker }, { type: `data-${marker}`, id: marker, data: { [marker]: marker } }] },
+      { id: `${marker}-a`, role: 'assistant', parts: [{ type: 'source-url', sourceId: marker, url: marker, title: marker, providerMetadata: { ragChatDb: { documentId: marker, chunkId: marker, snippet: marker } } }] },
+    ],
+    details: { [marker]: { model: marker, finishReason: marker } },
+  });
+  await helpers.loadUIMessages(db, ref);
+  await helpers.deleteMessagesAfter(db, { ...ref, clientId: `${marker}-a` });
   await helpers.exportUserData(db, { userId });
   await helpers.withUser(db, { userId, role: 'rag_chat_app' }, async () => undefined).catch(ignore); // the role is bound, never raw
 

@@ -111,3 +111,43 @@ describe('row-level security', () => {
     await expect(withUser(t.api, { userId: "x' OR true --" }, async () => 1)).rejects.toBeInstanceOf(ValidationError);
   });
 });
+
+describe('row-level security and AI SDK conversations', () => {
+  const answer = (documentId?: string) => ({
+    id: 'ui-answer',
+    role: 'assistant' as const,
+    parts: [
+      ...(documentId ? [{ type: 'source-url', sourceId: 's', url: 'https://docs.example', providerMetadata: { ragChatDb: { documentId } } }] : []),
+      { type: 'text', text: 'cited [1]' },
+    ],
+  });
+  const as = (userId: string) => <T>(fn: (tx: Parameters<Parameters<typeof withUser>[2]>[0]) => Promise<T>) => withUser(t.api, { userId, role: 'rag_chat_app' }, fn);
+
+  test("saveUIMessages and loadUIMessages work as rag_chat_app inside the user's context (insert, update in place with citations replaced); another user's session is not found", async () => {
+    const { saveUIMessages, loadUIMessages } = await import('../../src/queries/index.ts');
+    const a = await seedUser();
+    const b = await seedUser();
+    const asA = as(a.userId);
+    await asA((tx) => saveUIMessages(tx, { sessionId: a.sessionId, userId: a.userId, messages: [answer()] }));
+    await asA((tx) => saveUIMessages(tx, { sessionId: a.sessionId, userId: a.userId, messages: [answer('first')] }));
+    const saved = await asA((tx) => saveUIMessages(tx, { sessionId: a.sessionId, userId: a.userId, messages: [answer('second')] }));
+    expect(saved.messages[0]!.inserted).toBe(false);
+    expect(await t.sql`SELECT document_id FROM message_citations WHERE message_id = ${saved.messages[0]!.id}`).toEqual([{ document_id: 'second' }]);
+    const loaded = await asA((tx) => loadUIMessages(tx, { sessionId: a.sessionId, userId: a.userId }));
+    expect(loaded.messages.at(-1)).toEqual(answer('second'));
+    await expect(asA((tx) => saveUIMessages(tx, { sessionId: b.sessionId, userId: a.userId, messages: [answer()] }))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    // Even naming B as the user: B's session is invisible in A's context.
+    await expect(asA((tx) => saveUIMessages(tx, { sessionId: b.sessionId, userId: b.userId, messages: [answer()] }))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(asA((tx) => loadUIMessages(tx, { sessionId: b.sessionId, userId: b.userId }))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await t.sql`SELECT count(*)::int AS n FROM messages WHERE session_id = ${b.sessionId} AND client_id = 'ui-answer'`).toEqual([{ n: 0 }]);
+  });
+
+  // Known gap, as for addMessage with citations: message_citations' WITH CHECK looks the message up, and a message
+  // inserted by the same statement is not visible to it, so a new message with sources is refused under the rls
+  // module (42501, reported as not found). Passes once the policy or the helper is changed (issue 13, next step).
+  test.fails('a new message with sources, saved in one statement under rls', async () => {
+    const { saveUIMessages } = await import('../../src/queries/index.ts');
+    const a = await seedUser();
+    await as(a.userId)((tx) => saveUIMessages(tx, { sessionId: a.sessionId, userId: a.userId, messages: [answer('first')] }));
+  });
+});

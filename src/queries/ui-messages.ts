@@ -1,0 +1,207 @@
+/**
+ * AI SDK conversations: UIMessages saved and loaded losslessly (ids, roles,
+ * metadata, every part in order), seen through the acting user. No runtime
+ * import of `ai`: messages are typed structurally (UIMessageLike), so the
+ * library works with any AI SDK version whose UIMessage is
+ * `{ id, role, metadata?, parts }` (v5 to v7).
+ *
+ * What goes where (README, "AI SDK conversations"): the message's id is
+ * `client_id` (unique in its session; our uuid stays `id`), its parts are
+ * `parts` (JSONB, as given), its text parts joined are `content` (searched
+ * by searchMessages), its metadata object is `metadata`, and each
+ * `source-url` / `source-document` part is a citation row, numbered in part
+ * order, with document id, chunk id, score and snippet from
+ * `providerMetadata.ragChatDb`.
+ */
+import { sql } from 'drizzle-orm';
+import { NotFoundError } from '../errors.ts';
+import { messageCitations, messages } from '../schema/chat.ts';
+import { citationInput } from '../validators/citations.ts';
+import { encodeCursor } from '../validators/cursors.ts';
+import {
+  type LoadUIMessagesInput,
+  loadUIMessagesInput,
+  type SaveUIMessagesInput,
+  saveUIMessagesInput,
+  type UIMessageLike,
+} from '../validators/ui-messages.ts';
+import { type Executor, parseInput, queryRows, readOnly } from './executor.ts';
+import { recordsetOf } from './json.ts';
+
+export type { LoadUIMessagesInput, SaveUIMessagesInput, UIMessageLike };
+
+/** The columns a save writes, by their keys in messages: what the client sends, and what `details` adds. */
+const replacedKeys = ['role', 'content', 'parts', 'metadata', 'status'] as const;
+const usageKeys = ['model', 'inputTokens', 'outputTokens', 'totalTokens', 'finishReason', 'latencyMs'] as const;
+const messageSet = recordsetOf(messages, ['clientId', ...replacedKeys, ...usageKeys]);
+const citationKeys = Object.keys(citationInput.shape);
+const citationSet = recordsetOf(messageCitations, citationKeys);
+
+const name = (key: string) => (messages as unknown as Record<string, { name: string }>)[key]!.name;
+const citationName = (key: string) => (messageCitations as unknown as Record<string, { name: string }>)[key]!.name;
+/**
+ * ON CONFLICT's SET list: a saved message replaces role, content, parts, metadata and status;
+ * usage a save does not give keeps what was stored (a later save of the history carries none).
+ */
+const newValues = [
+  ...replacedKeys.map((key) => [name(key), `excluded."${name(key)}"`] as const),
+  ...usageKeys.map((key) => [name(key), `coalesce(excluded."${name(key)}", t."${name(key)}")`] as const),
+];
+/**
+ * ...and only where that changes the row: saving the whole history each turn rewrites (and logs) only the
+ * messages that changed, not every earlier one (jsonb compares by value).
+ */
+const onConflictSet = sql.raw(
+  `${newValues.map(([column, value]) => `"${column}" = ${value}`).join(', ')} ` +
+    `WHERE (${newValues.map(([column]) => `t."${column}"`).join(', ')}) IS DISTINCT FROM (${newValues.map(([, value]) => value).join(', ')})`,
+);
+/** A replaced citation takes every value of the new one (citation_index is its key). */
+const citationConflictSet = sql.raw(
+  citationKeys
+    .filter((key) => key !== 'citationIndex')
+    .map((key) => `"${citationName(key)}" = excluded."${citationName(key)}"`)
+    .concat('"created_at" = now()')
+    .join(', '),
+);
+
+export interface SavedUIMessage {
+  /** Our uuid (messages.id): what getMessage, setFeedback and getCitationsForMessage take. */
+  id: string;
+  /** The UIMessage id. */
+  clientId: string;
+  /** True if this save inserted the message; false if it was stored before (updated in place where it changed, else left as it was). */
+  inserted: boolean;
+}
+
+/**
+ * Saves a conversation's UIMessages (the whole history, as the AI SDK's
+ * `onFinish` / `onEnd` give it, or some of it): idempotent, by message id
+ * within the session. A message not stored yet is inserted after the
+ * session's messages, new ones in array order (write order, `seq`); one
+ * stored already is updated in place (role, parts, content, metadata and
+ * status; usage only where `details` gives it) and its citations are
+ * replaced by its sources; one that did not change is not written at all. Touches the session's updated_at and
+ * last_message_at. One statement, one round trip, all or nothing.
+ * NotFoundError if the session is not the user's (nothing is written);
+ * ValidationError, before any SQL, for a message or part that cannot be
+ * stored (see uiMessageLimits).
+ */
+export async function saveUIMessages(db: Executor, input: SaveUIMessagesInput): Promise<{ messages: SavedUIMessage[] }> {
+  const { sessionId, userId, messages: rows } = parseInput(saveUIMessagesInput, input);
+  const messageRecords = rows.map((row) => messageSet.record(row));
+  const citationRecords = rows.flatMap((row) => row.citations.map((citation) => ({ client_id: row.clientId, ...citationSet.record(citation) })));
+  const [result] = await queryRows<{ owned: boolean; saved: { id: string | null; clientId: string; inserted: boolean }[] | null }>(
+    db,
+    sql`
+      WITH owner AS (
+        SELECT id FROM chat_sessions WHERE id = ${sessionId} AND user_id = ${userId}
+      ), input AS (
+        SELECT * FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(messageRecords)}::jsonb) AS (${messageSet.definition}))
+          WITH ORDINALITY AS m(${messageSet.columns()}, ord)
+      ), saved AS (
+        INSERT INTO messages AS t (session_id, ${messageSet.columns()})
+        SELECT owner.id, ${messageSet.columns('m')}
+        FROM owner, input m
+        ORDER BY m.ord
+        ON CONFLICT (session_id, client_id) DO UPDATE SET ${onConflictSet}
+        RETURNING t.id, t.client_id, t.created_at, (t.xmax = 0) AS inserted
+      ), source AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(citationRecords)}::jsonb) AS c("client_id" text, ${citationSet.definition})
+      ), cited AS (
+        INSERT INTO message_citations AS t (message_id, ${citationSet.columns()})
+        SELECT saved.id, ${citationSet.columns('c')}
+        FROM source c JOIN saved ON saved.client_id = c.client_id
+        ON CONFLICT (message_id, citation_index) DO UPDATE SET ${citationConflictSet}
+      ), uncited AS (
+        -- Citations of an updated message past its new number of sources (the others were replaced above).
+        DELETE FROM message_citations c
+        USING saved
+        WHERE c.message_id = saved.id AND NOT saved.inserted
+          AND c.citation_index > (SELECT count(*) FROM source WHERE source.client_id = saved.client_id)
+      ), touched AS (
+        UPDATE chat_sessions s
+        SET updated_at = now(), last_message_at = greatest(s.last_message_at, (SELECT max(created_at) FROM saved WHERE inserted))
+        FROM owner
+        WHERE s.id = owner.id
+      )
+      SELECT EXISTS (SELECT 1 FROM owner) AS owned,
+             (SELECT json_agg(json_build_object('id', coalesce(saved.id, kept.id), 'clientId', m.client_id, 'inserted', coalesce(saved.inserted, false)) ORDER BY m.ord)
+              FROM input m
+              LEFT JOIN saved ON saved.client_id = m.client_id
+              -- An unchanged message is not in saved: its id as the statement's snapshot saw it.
+              LEFT JOIN messages kept ON saved.id IS NULL AND kept.session_id = (SELECT id FROM owner) AND kept.client_id = m.client_id) AS saved`,
+    'session',
+  );
+  if (!result?.owned) throw new NotFoundError('session');
+  const saved = result.saved ?? [];
+  const unseen = saved.filter((message) => message.id === null).map((message) => message.clientId);
+  if (unseen.length > 0) {
+    // Unchanged, and committed by a concurrent save after this statement's snapshot was taken: read their ids (a rare second round trip).
+    const found = await queryRows<{ id: string; client_id: string }>(
+      db,
+      sql`SELECT id, client_id FROM messages WHERE session_id = ${sessionId} AND client_id IN (SELECT jsonb_array_elements_text(${JSON.stringify(unseen)}::jsonb))`,
+      'session',
+      readOnly,
+    );
+    const ids = new Map(found.map((row) => [row.client_id, row.id]));
+    for (const message of saved) if (message.id === null) message.id = ids.get(message.clientId)!;
+  }
+  return { messages: saved as SavedUIMessage[] };
+}
+
+export interface UIMessagePage<M extends UIMessageLike = UIMessageLike> {
+  /** Oldest first: the newest `limit` messages (before the cursor, when one is given). */
+  messages: M[];
+  /** Pass as `before` to read the page of older messages; null when there are none. */
+  nextCursor: string | null;
+}
+
+type UIMessageRow = { client_id: string | null; role: string; metadata: unknown; parts: unknown; content: string | null; seq: string | number };
+
+/**
+ * A session's UIMessages, exactly as saveUIMessages stored them (ids, roles,
+ * metadata, every part in order), oldest first: the newest `limit` (100), or
+ * those before `before`; `nextCursor` pages further back (keyset on `seq`).
+ * A message without parts (written by addMessage, or before parts were kept)
+ * is one text part of its content; a `tool` role message is an assistant one;
+ * empty metadata (`{}`) is left out. Pass your UIMessage type to type the
+ * result: `loadUIMessages<MyUIMessage>(db, ...)`; check it with the AI SDK's
+ * `validateUIMessages` when tools or data schemas may have changed since.
+ * One round trip. NotFoundError if the session is not the user's.
+ */
+export async function loadUIMessages<M extends UIMessageLike = UIMessageLike>(db: Executor, input: LoadUIMessagesInput): Promise<UIMessagePage<M>> {
+  const { sessionId, userId, limit, before } = parseInput(loadUIMessagesInput, input);
+  const olderThanCursor = before === undefined ? sql`` : sql`AND m.seq < ${before[0]}`;
+  const rows = await queryRows<UIMessageRow>(
+    db,
+    sql`
+      SELECT m.client_id, m.role, m.metadata, m.parts, m.content, m.seq
+      FROM chat_sessions s
+      LEFT JOIN LATERAL (
+        SELECT m.client_id, m.role, m.metadata, m.parts, CASE WHEN m.parts IS NULL THEN m.content END AS content, m.seq
+        FROM messages m
+        WHERE m.session_id = s.id ${olderThanCursor}
+        ORDER BY m.seq DESC
+        LIMIT ${limit + 1}
+      ) m ON true
+      WHERE s.id = ${sessionId} AND s.user_id = ${userId}
+      ORDER BY m.seq DESC`,
+    'session',
+    readOnly,
+  );
+  if (rows.length === 0) throw new NotFoundError('session');
+  const found = rows[0]!.client_id === null ? [] : rows;
+  const more = found.length > limit;
+  const page = more ? found.slice(0, limit) : found;
+  const result = page.reverse().map((row) => {
+    const metadata = messages.metadata.mapFromDriverValue(row.metadata as string) as Record<string, unknown>;
+    const parts = row.parts === null ? [{ type: 'text', text: row.content ?? '' }] : messages.parts.mapFromDriverValue(row.parts as string);
+    return {
+      id: row.client_id!,
+      role: row.role === 'tool' ? 'assistant' : row.role,
+      ...(Object.keys(metadata).length === 0 ? {} : { metadata }),
+      parts,
+    } as unknown as M;
+  });
+  return { messages: result, nextCursor: more ? encodeCursor([Number(page[0]!.seq)]) : null };
+}

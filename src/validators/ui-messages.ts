@@ -1,0 +1,297 @@
+/**
+ * AI SDK conversations: UIMessages as saveUIMessages stores them. Structural
+ * (no import of `ai`): a message is `{ id, role, metadata?, parts }`, a part
+ * any JSON object with a `type`; the part types the AI SDK defines are
+ * checked for the fields a reader relies on, every part is bounded in size
+ * and depth by its type, and every string must be storable (no NUL, no lone
+ * surrogate). Sources become citations by the convention in citationOfSource.
+ */
+import { z } from 'zod';
+import { clientIdMaxLength, messageStatuses } from '../schema/chat.ts';
+import { citationValidators } from './citations.ts';
+import { boundedText, defaultLimits, idSchema, isStorableText, jsonObjectSchemaOf, type Limits, pageSizeSchemaOf } from './common.ts';
+import { messageCursor } from './cursors.ts';
+
+/** A UIMessage as this library reads it: the AI SDK's `UIMessage` (v5 to v7) is one. */
+export interface UIMessageLike {
+  id: string;
+  role: 'system' | 'user' | 'assistant';
+  metadata?: unknown;
+  parts: ReadonlyArray<{ readonly type: string; readonly [key: string]: unknown }>;
+}
+
+/**
+ * Size bounds of a UIMessage, per part type, as JSON text in UTF-8 bytes
+ * (a part's own JSON: its text, data URL, tool input and output, provider
+ * metadata). Documented in the README, "AI SDK conversations".
+ */
+export const uiMessageLimits = Object.freeze({
+  /** Messages in one saveUIMessages call. */
+  messages: 1_000,
+  /** Parts in one message. */
+  parts: 1_000,
+  /** Nesting depth inside one part (tool input and output, data, provider metadata). */
+  depth: 32,
+  /** All the parts of one message together. */
+  messageBytes: 8 * 1024 * 1024,
+  /** `file` and `reasoning-file`: a pasted image as a data URL (about 1.5 MB of binary). */
+  file: 2 * 1024 * 1024,
+  /** `text` and `reasoning`; the text parts of a message together are also bounded by `limits.content` (its searchable content). */
+  text: 512 * 1024,
+  /** `tool-*` and `dynamic-tool`: input, output or error, approval. */
+  tool: 1024 * 1024,
+  /** `data-*`. */
+  data: 512 * 1024,
+  /** `source-url`, `source-document`. */
+  source: 64 * 1024,
+  /** Any other part (`step-start`, `custom`, `steering-message`, types of later versions). */
+  other: 256 * 1024,
+});
+
+const toolStates = ['input-streaming', 'input-available', 'approval-requested', 'approval-responded', 'output-available', 'output-error', 'output-denied'] as const;
+
+/** The size bound of a part type (uiMessageLimits). */
+function partBytesOf(type: string): number {
+  if (type === 'file' || type === 'reasoning-file') return uiMessageLimits.file;
+  if (type === 'text' || type === 'reasoning') return uiMessageLimits.text;
+  if (type === 'dynamic-tool' || type.startsWith('tool-')) return uiMessageLimits.tool;
+  if (type.startsWith('data-')) return uiMessageLimits.data;
+  if (type === 'source-url' || type === 'source-document') return uiMessageLimits.source;
+  return uiMessageLimits.other;
+}
+
+/** Fields each part type the AI SDK defines must have, as strings. */
+function requiredStrings(type: string): readonly string[] {
+  switch (type) {
+    case 'text':
+    case 'reasoning':
+      return ['text'];
+    case 'file':
+    case 'reasoning-file':
+      return ['mediaType', 'url'];
+    case 'source-url':
+      return ['sourceId', 'url'];
+    case 'source-document':
+      return ['sourceId', 'mediaType', 'title'];
+    case 'dynamic-tool':
+      return ['toolCallId', 'toolName', 'state'];
+    default:
+      return type.startsWith('tool-') ? ['toolCallId', 'state'] : [];
+  }
+}
+
+interface Problem {
+  path: (string | number)[];
+  message: string;
+}
+
+const storableMessage = 'must not contain NUL characters (Postgres cannot store them) or unpaired UTF-16 surrogates';
+
+/**
+ * Why a part cannot be stored as it is, or undefined. Walks with an explicit
+ * stack (a part nested 100,000 deep is refused at the depth bound, never a
+ * stack overflow); object keys whose value is `undefined` are left out, as
+ * JSON.stringify leaves them (the AI SDK writes such keys).
+ */
+function partProblem(part: unknown): Problem | undefined {
+  if (part === null || typeof part !== 'object' || Array.isArray(part)) return { path: [], message: 'a part must be an object' };
+  const { type } = part as { type?: unknown };
+  if (typeof type !== 'string' || type.length === 0 || type.length > 200 || !isStorableText(type)) {
+    return { path: ['type'], message: 'a part needs a type: a storable string of 1 to 200 characters' };
+  }
+  for (const field of requiredStrings(type)) {
+    if (typeof (part as Record<string, unknown>)[field] !== 'string') return { path: [field], message: `a ${type} part needs ${field} as a string` };
+  }
+  if ((type === 'dynamic-tool' || type.startsWith('tool-')) && !(toolStates as readonly string[]).includes((part as { state: string }).state)) {
+    return { path: ['state'], message: `must be one of ${toolStates.join(', ')}` };
+  }
+  if (type.startsWith('data-') && !('data' in part)) return { path: ['data'], message: 'a data part needs data' };
+
+  const stack: [unknown, number, (string | number)[]][] = [[part, 0, []]];
+  while (stack.length > 0) {
+    const [node, depth, path] = stack.pop()!;
+    if (typeof node === 'string') {
+      if (!isStorableText(node)) return { path, message: `strings ${storableMessage}` };
+    } else if (typeof node === 'number') {
+      if (!Number.isFinite(node)) return { path, message: 'numbers must be finite' };
+    } else if (node !== null && typeof node === 'object') {
+      if (depth >= uiMessageLimits.depth) return { path, message: `must be nested at most ${uiMessageLimits.depth} deep` };
+      if (Array.isArray(node)) {
+        node.forEach((item, index) => stack.push([item, depth + 1, [...path, index]]));
+      } else {
+        const prototype = Object.getPrototypeOf(node);
+        if (prototype !== Object.prototype && prototype !== null) return { path, message: 'must hold only JSON values (no dates, maps or class instances)' };
+        for (const [key, item] of Object.entries(node)) {
+          if (!isStorableText(key)) return { path, message: `keys ${storableMessage}` };
+          if (item !== undefined) stack.push([item, depth + 1, [...path, key]]);
+        }
+      }
+    } else if (typeof node !== 'boolean' && node !== null) {
+      return { path, message: 'must hold only JSON values (no undefined in arrays, functions or bigints)' };
+    }
+  }
+  const bytes = utf8Bytes(JSON.stringify(part));
+  const maximum = partBytesOf(type);
+  if (bytes > maximum) return { path: [], message: `a ${type} part must be at most ${maximum} bytes as JSON (it is ${bytes})` };
+  return undefined;
+}
+
+function utf8Bytes(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/**
+ * Where a RAG backend puts what a source is (the convention saveUIMessages
+ * reads; README, "AI SDK conversations"): `providerMetadata.ragChatDb` of a
+ * `source-url` or `source-document` part, `{ documentId?, chunkId?, score?,
+ * snippet? }`. The document id defaults to the part's `sourceId`; title and
+ * url come from the part itself.
+ */
+export const sourceMetadataKey = 'ragChatDb';
+
+/** The UIMessage validators under `limits` (createValidators composes these; the exports below use the defaults). */
+export function uiMessageValidators(limits: Readonly<Limits>, citations: Pick<ReturnType<typeof citationValidators>, 'citationInput'> = citationValidators(limits)) {
+  const clientId = boundedText(clientIdMaxLength, { min: 1 });
+  const metadata = jsonObjectSchemaOf(limits);
+  const sourceMetadata = z
+    .object({
+      documentId: z.unknown().optional(),
+      chunkId: z.unknown().optional(),
+      score: z.unknown().optional(),
+      snippet: z.unknown().optional(),
+    })
+    .loose();
+
+  const parts = z
+    .array(z.unknown())
+    .max(uiMessageLimits.parts, { message: `at most ${uiMessageLimits.parts} parts` })
+    .superRefine((list, ctx) => {
+      let total = 0;
+      list.forEach((part, index) => {
+        const problem = partProblem(part);
+        if (problem) ctx.addIssue({ code: 'custom', path: [index, ...problem.path], input: part, message: problem.message });
+        else total += utf8Bytes(JSON.stringify(part));
+      });
+      if (total > uiMessageLimits.messageBytes) {
+        ctx.addIssue({ code: 'too_big', origin: 'array', maximum: uiMessageLimits.messageBytes, inclusive: true, input: list, message: `the parts of a message must be at most ${uiMessageLimits.messageBytes} bytes as JSON` });
+      }
+    })
+    // A plain copy of exactly what is stored (undefined-valued keys left out), so what loads deep-equals it.
+    .transform((list) => JSON.parse(JSON.stringify(list)) as Record<string, unknown>[]);
+
+  const uiMessage = z.strictObject({
+    id: clientId,
+    role: z.enum(['system', 'user', 'assistant']),
+    metadata: metadata.optional(),
+    parts,
+  });
+
+  /** Per message (by id), what a save also records: its status (default complete) and usage. */
+  const details = z.strictObject({
+    status: z.enum(messageStatuses).optional(),
+    model: boundedText(limits.shortText).optional(),
+    inputTokens: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+    outputTokens: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+    totalTokens: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+    finishReason: boundedText(limits.shortText).optional(),
+    latencyMs: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+  });
+
+  const saveUIMessagesInput = z
+    .strictObject({
+      sessionId: idSchema,
+      userId: idSchema,
+      messages: z.array(uiMessage).min(1).max(uiMessageLimits.messages, { message: `at most ${uiMessageLimits.messages} messages per save` }),
+      details: z.record(z.string(), details).optional(),
+    })
+    .superRefine((input, ctx) => {
+      const ids = new Set<string>();
+      input.messages.forEach((message, index) => {
+        if (ids.has(message.id)) ctx.addIssue({ code: 'custom', path: ['messages', index, 'id'], input: message.id, message: 'message ids must be unique within a save' });
+        ids.add(message.id);
+      });
+      for (const id of Object.keys(input.details ?? {})) {
+        if (!ids.has(id)) ctx.addIssue({ code: 'custom', path: ['details', id], input: id, message: 'names no message of this save' });
+      }
+    })
+    .transform((input, ctx) => {
+      const rows = input.messages.map((message, index) => {
+        const content = message.parts
+          .filter((part) => part.type === 'text')
+          .map((part) => part.text as string)
+          .join('\n\n');
+        if (content.length > limits.content) {
+          ctx.addIssue({ code: 'too_big', origin: 'string', maximum: limits.content, inclusive: true, path: ['messages', index, 'parts'], input: content, message: `the text parts of a message must be at most ${limits.content} characters together` });
+        }
+        const sources = message.parts.filter((part) => part.type === 'source-url' || part.type === 'source-document');
+        if (sources.length > limits.citations) {
+          ctx.addIssue({ code: 'too_big', origin: 'array', maximum: limits.citations, inclusive: true, path: ['messages', index, 'parts'], input: sources, message: `at most ${limits.citations} sources per message` });
+        }
+        const messageCitations = sources.map((part, sourceIndex) => {
+          const meta = sourceMetadata.safeParse((part.providerMetadata as Record<string, unknown> | undefined)?.[sourceMetadataKey] ?? {});
+          const given = meta.success ? meta.data : {};
+          const citation = citations.citationInput.safeParse({
+            documentId: given.documentId ?? part.sourceId,
+            ...(given.chunkId === undefined ? {} : { chunkId: given.chunkId }),
+            ...(given.score === undefined ? {} : { score: given.score }),
+            ...(given.snippet === undefined ? {} : { snippet: given.snippet }),
+            citationIndex: sourceIndex + 1,
+            ...(typeof part.title === 'string' ? { title: part.title } : {}),
+            ...(part.type === 'source-url' ? { url: part.url } : {}),
+          });
+          if (!citation.success) {
+            const partIndex = message.parts.indexOf(part);
+            for (const issue of citation.error.issues) {
+              ctx.addIssue({ code: 'custom', path: ['messages', index, 'parts', partIndex, ...issue.path], input: part, message: `as a citation: ${issue.message}` });
+            }
+            return undefined;
+          }
+          return citation.data;
+        });
+        const detail = input.details?.[message.id] ?? {};
+        return {
+          clientId: message.id,
+          role: message.role,
+          content,
+          parts: message.parts,
+          metadata: message.metadata ?? {},
+          status: detail.status ?? 'complete',
+          model: detail.model,
+          inputTokens: detail.inputTokens,
+          outputTokens: detail.outputTokens,
+          totalTokens: detail.totalTokens,
+          finishReason: detail.finishReason,
+          latencyMs: detail.latencyMs,
+          citations: messageCitations.filter((citation) => citation !== undefined),
+        };
+      });
+      return { sessionId: input.sessionId, userId: input.userId, messages: rows };
+    });
+
+  return {
+    uiMessageInput: uiMessage,
+    saveUIMessagesInput,
+    loadUIMessagesInput: z.strictObject({
+      sessionId: idSchema,
+      userId: idSchema,
+      /** Newest messages to return (the page ends at the newest, or just before `before`). */
+      limit: pageSizeSchemaOf(limits).default(100),
+      /** `nextCursor` of the previous (newer) page, to read further back. */
+      before: messageCursor.optional(),
+    }),
+  };
+}
+
+export const { uiMessageInput, saveUIMessagesInput, loadUIMessagesInput } = uiMessageValidators(defaultLimits);
+export type SaveUIMessagesInput = Omit<z.input<typeof saveUIMessagesInput>, 'messages'> & { messages: readonly UIMessageLike[] };
+export type LoadUIMessagesInput = z.input<typeof loadUIMessagesInput>;
