@@ -86,6 +86,26 @@ async function runPrepared(client: postgres.Sql, text: string, params: unknown[]
 }
 
 /**
+ * Transactions in which row-level security acts for one user: withUser's,
+ * and those opened inside them. Helpers that write a message and its
+ * citations take two statements there instead of one: message_citations'
+ * policy looks the message up, and a row inserted by the same statement is
+ * not visible to it (Postgres: the parts of one statement share one
+ * snapshot), so the citations would be refused.
+ */
+const userScoped = new WeakSet<object>();
+
+/** Marks `tx` as acting for one user under row-level security (withUser). */
+export function scopeToUser(tx: Executor): void {
+  userScoped.add(tx);
+}
+
+/** Whether `db` is a transaction acting for one user under row-level security (withUser's, or nested in it). */
+export function actsForUser(db: Executor): boolean {
+  return userScoped.has(db);
+}
+
+/**
  * Runs `fn` in a transaction of `db` (a savepoint when `db` is already a
  * transaction). Errors from the database become this library's errors;
  * anything else `fn` throws reaches the caller unchanged. On postgres.js the
@@ -112,6 +132,7 @@ export async function transaction<T>(db: Executor, entity: string, fn: (tx: Exec
   const own = new WeakSet<object>();
   try {
     return await db.transaction(async (tx) => {
+      if (userScoped.has(db)) userScoped.add(tx);
       try {
         return await fn(tx);
       } catch (error) {

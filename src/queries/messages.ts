@@ -3,7 +3,7 @@
  * found"). Every helper is one statement, so one round trip and atomic on
  * its own; addMessages is one statement per chunk, in one transaction.
  */
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { NotFoundError } from '../errors.ts';
 import { type ChatSession, messageCitations, messages, searchConfig } from '../schema/chat.ts';
 import { citationInput, type MessageRefInput, messageRefInput } from '../validators/citations.ts';
@@ -22,7 +22,7 @@ import {
   type SearchMessagesInput,
   searchMessagesInput,
 } from '../validators/messages.ts';
-import { type Executor, parseInput, queryRows, readOnly, transaction } from './executor.ts';
+import { actsForUser, type Executor, parseInput, queryRows, readOnly, transaction } from './executor.ts';
 import { boundedMerge, citationJson, citationsOf, recordsetOf, rowColumns } from './json.ts';
 import { decodeCitations, decodeRow, type MessageRow, type MessageWithCitations } from './rows.ts';
 import { raced, untilNotRaced } from './optimistic.ts';
@@ -49,32 +49,40 @@ function toMessageWithCitations(row: MessageWithCitationsRow): MessageWithCitati
  * Writes one message with its citations and touches the session's
  * updated_at and last_message_at: one INSERT ... INSERT ... UPDATE statement,
  * one round trip, all or nothing. NotFoundError if the session is not the user's.
+ * Inside withUser (row-level security), two statements in its transaction:
+ * the message, then its citations (see actsForUser).
  */
 export async function addMessage(db: Executor, input: AddMessageInput): Promise<MessageWithCitations> {
   const m = parseInput(addMessageInput, input);
-  const [row] = await queryRows<MessageWithCitationsRow>(
-    db,
-    sql`
-      WITH message AS (
+  const message = sql`message AS (
         INSERT INTO messages (session_id, ${messageSet.columns()})
         SELECT s.id, ${messageSet.values({ ...m, metadata: m.metadata ?? {} })}
         FROM chat_sessions s
         WHERE s.id = ${m.sessionId} AND s.user_id = ${m.userId}
-        RETURNING *
-      ), citation AS (
-        INSERT INTO message_citations (message_id, ${citationSet.columns()})
-        SELECT message.id, ${citationSet.columns('c')}
-        FROM message, jsonb_to_recordset(${JSON.stringify(m.citations.map(citationSet.record))}::jsonb) AS c(${citationSet.definition})
         RETURNING *
       ), touched AS (
         UPDATE chat_sessions s
         SET updated_at = now(), last_message_at = greatest(s.last_message_at, message.created_at)
         FROM message
         WHERE s.id = message.session_id
-      )
-      SELECT ${rowColumns(messages, 'message')},
-             (SELECT coalesce(json_agg(${citationJson('citation')} ORDER BY citation.citation_index), '[]'::json) FROM citation) AS citations
-      FROM message`,
+      )`;
+  // The citations of the message `messageId` names: message.id (the CTE above) or, in a statement of their own, its id.
+  const citation = (messageId: SQL, from: SQL) => sql`citation AS (
+        INSERT INTO message_citations (message_id, ${citationSet.columns()})
+        SELECT ${messageId}, ${citationSet.columns('c')}
+        FROM ${from} jsonb_to_recordset(${JSON.stringify(m.citations.map(citationSet.record))}::jsonb) AS c(${citationSet.definition})
+        RETURNING *
+      )`;
+  const citations = sql`(SELECT coalesce(json_agg(${citationJson('citation')} ORDER BY citation.citation_index), '[]'::json) FROM citation)`;
+  if (actsForUser(db)) {
+    const [row] = await queryRows<MessageWithCitationsRow>(db, sql`WITH ${message} SELECT ${rowColumns(messages, 'message')} FROM message`, 'session');
+    if (!row) throw new NotFoundError('session');
+    const [cited] = await queryRows<{ citations: Record<string, unknown>[] }>(db, sql`WITH ${citation(sql`${row.id}::uuid`, sql``)} SELECT ${citations} AS citations`, 'session');
+    return toMessageWithCitations({ ...row, citations: cited!.citations });
+  }
+  const [row] = await queryRows<MessageWithCitationsRow>(
+    db,
+    sql`WITH ${message}, ${citation(sql`message.id`, sql`message,`)} SELECT ${rowColumns(messages, 'message')}, ${citations} AS citations FROM message`,
     'session',
   );
   if (!row) throw new NotFoundError('session');
@@ -99,6 +107,14 @@ export async function addMessages(db: Executor, input: AddMessagesInput): Promis
   const insertChunk = async (tx: Executor, chunk: typeof rows, after: string | null) => {
     const messageRecords = chunk.map((message) => importedSet.record({ ...message, metadata: message.metadata ?? {} }));
     const citationRows = chunk.flatMap((message) => message.citations.map((citation) => importedCitationSet.record({ ...citation, messageId: message.id })));
+    const citation = sql`citation AS (
+          INSERT INTO message_citations (${importedCitationSet.columns()})
+          SELECT ${importedCitationSet.columns('c')}
+          FROM jsonb_to_recordset(${JSON.stringify(citationRows)}::jsonb) AS c(${importedCitationSet.definition})
+          WHERE EXISTS (SELECT 1 FROM owner)
+        )`;
+    // Inside withUser, the citations in a statement of their own, after their messages (see actsForUser).
+    const apart = actsForUser(tx) && citationRows.length > 0;
     const [result] = await queryRows<{ owned: boolean; last: string | null }>(
       tx,
       sql`
@@ -114,12 +130,7 @@ export async function addMessages(db: Executor, input: AddMessagesInput): Promis
           FROM owner, input m
           ORDER BY m.ord
           RETURNING created_at
-        ), citation AS (
-          INSERT INTO message_citations (${importedCitationSet.columns()})
-          SELECT ${importedCitationSet.columns('c')}
-          FROM jsonb_to_recordset(${JSON.stringify(citationRows)}::jsonb) AS c(${importedCitationSet.definition})
-          WHERE EXISTS (SELECT 1 FROM owner)
-        ), touched AS (
+        )${apart ? sql`` : sql`, ${citation}`}, touched AS (
           UPDATE chat_sessions s
           SET updated_at = now(), last_message_at = greatest(s.last_message_at, (SELECT max(created_at) FROM inserted))
           FROM owner
@@ -129,6 +140,9 @@ export async function addMessages(db: Executor, input: AddMessagesInput): Promis
       'session',
     );
     if (!result?.owned) throw new NotFoundError('session');
+    if (apart) {
+      await queryRows(tx, sql`WITH owner AS (SELECT id FROM chat_sessions WHERE id = ${sessionId} AND user_id = ${userId}), ${citation} SELECT 1`, 'session');
+    }
     return result.last;
   };
 

@@ -4,7 +4,7 @@ import { PgTransaction } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import { rlsRole, userIdSetting } from '../schema/rls.ts';
 import { idSchema } from '../validators/common.ts';
-import { type Executor, parseInput, queryRows, transaction } from './executor.ts';
+import { type Executor, parseInput, queryRows, scopeToUser, transaction } from './executor.ts';
 
 const withUserOptions = z.strictObject({
   userId: idSchema,
@@ -36,6 +36,7 @@ export async function withUser<T>(db: Executor, options: { userId: string; role?
           FROM (SELECT current_setting(${userIdSetting}, true) AS user_id, current_setting('role') AS role OFFSET 0) o`,
       'user',
     );
+    scopeToUser(tx);
     const result = await fn(tx);
     if (nested) {
       await queryRows(

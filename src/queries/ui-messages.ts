@@ -25,7 +25,7 @@ import {
   saveUIMessagesInput,
   type UIMessageLike,
 } from '../validators/ui-messages.ts';
-import { type Executor, parseInput, queryRows, readOnly } from './executor.ts';
+import { actsForUser, type Executor, parseInput, queryRows, readOnly } from './executor.ts';
 import { recordsetOf } from './json.ts';
 
 export type { LoadUIMessagesInput, SaveUIMessagesInput, UIMessageLike };
@@ -90,7 +90,24 @@ export async function saveUIMessages(db: Executor, input: SaveUIMessagesInput): 
   const { sessionId, userId, messages: rows } = parseInput(saveUIMessagesInput, input);
   const messageRecords = rows.map((row) => messageSet.record(row));
   const citationRecords = rows.flatMap((row) => row.citations.map((citation) => ({ client_id: row.clientId, ...citationSet.record(citation) })));
-  const [result] = await queryRows<{ owned: boolean; saved: { id: string | null; clientId: string; inserted: boolean }[] | null }>(
+  // The citations of the messages in `saved` (the upsert's rows): sources inserted or replaced, and those an updated
+  // message no longer has deleted. Inside withUser, a statement of its own after the messages (see actsForUser).
+  const citations = sql`source AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(citationRecords)}::jsonb) AS c("client_id" text, ${citationSet.definition})
+      ), cited AS (
+        INSERT INTO message_citations AS t (message_id, ${citationSet.columns()})
+        SELECT saved.id, ${citationSet.columns('c')}
+        FROM source c JOIN saved ON saved.client_id = c.client_id
+        ON CONFLICT (message_id, citation_index) DO UPDATE SET ${citationConflictSet}
+      ), uncited AS (
+        -- Citations of an updated message past its new number of sources (the others were replaced above).
+        DELETE FROM message_citations c
+        USING saved
+        WHERE c.message_id = saved.id AND NOT saved.inserted
+          AND c.citation_index > (SELECT count(*) FROM source WHERE source.client_id = saved.client_id)
+      )`;
+  const apart = actsForUser(db);
+  const [result] = await queryRows<{ owned: boolean; saved: { id: string | null; clientId: string; inserted: boolean; written: boolean }[] | null }>(
     db,
     sql`
       WITH owner AS (
@@ -105,27 +122,15 @@ export async function saveUIMessages(db: Executor, input: SaveUIMessagesInput): 
         ORDER BY m.ord
         ON CONFLICT (session_id, client_id) DO UPDATE SET ${onConflictSet}
         RETURNING t.id, t.client_id, t.created_at, (t.xmax = 0) AS inserted
-      ), source AS (
-        SELECT * FROM jsonb_to_recordset(${JSON.stringify(citationRecords)}::jsonb) AS c("client_id" text, ${citationSet.definition})
-      ), cited AS (
-        INSERT INTO message_citations AS t (message_id, ${citationSet.columns()})
-        SELECT saved.id, ${citationSet.columns('c')}
-        FROM source c JOIN saved ON saved.client_id = c.client_id
-        ON CONFLICT (message_id, citation_index) DO UPDATE SET ${citationConflictSet}
-      ), uncited AS (
-        -- Citations of an updated message past its new number of sources (the others were replaced above).
-        DELETE FROM message_citations c
-        USING saved
-        WHERE c.message_id = saved.id AND NOT saved.inserted
-          AND c.citation_index > (SELECT count(*) FROM source WHERE source.client_id = saved.client_id)
-      ), touched AS (
+      )${apart ? sql`` : sql`, ${citations}`}, touched AS (
         UPDATE chat_sessions s
         SET updated_at = now(), last_message_at = greatest(s.last_message_at, (SELECT max(created_at) FROM saved WHERE inserted))
         FROM owner
         WHERE s.id = owner.id
       )
       SELECT EXISTS (SELECT 1 FROM owner) AS owned,
-             (SELECT json_agg(json_build_object('id', coalesce(saved.id, kept.id), 'clientId', m.client_id, 'inserted', coalesce(saved.inserted, false)) ORDER BY m.ord)
+             (SELECT json_agg(json_build_object('id', coalesce(saved.id, kept.id), 'clientId', m.client_id, 'inserted', coalesce(saved.inserted, false),
+                                      'written', saved.id IS NOT NULL) ORDER BY m.ord)
               FROM input m
               LEFT JOIN saved ON saved.client_id = m.client_id
               -- An unchanged message is not in saved: its id as the statement's snapshot saw it.
@@ -133,7 +138,16 @@ export async function saveUIMessages(db: Executor, input: SaveUIMessagesInput): 
     'session',
   );
   if (!result?.owned) throw new NotFoundError('session');
-  const saved = result.saved ?? [];
+  const written = (result.saved ?? []).filter((message) => message.written);
+  if (apart && written.length > 0) {
+    const rows = written.map((message) => ({ id: message.id, client_id: message.clientId, inserted: message.inserted }));
+    await queryRows(
+      db,
+      sql`WITH saved AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS w(id uuid, client_id text, inserted boolean)), ${citations} SELECT 1`,
+      'session',
+    );
+  }
+  const saved = (result.saved ?? []).map(({ written: _, ...message }) => message);
   const unseen = saved.filter((message) => message.id === null).map((message) => message.clientId);
   if (unseen.length > 0) {
     // Unchanged, and committed by a concurrent save after this statement's snapshot was taken: read their ids (a rare second round trip).

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, test } from 'vitest';
 import { ValidationError } from '../../src/errors.ts';
 import { chatSessions, messageFeedback, messages } from '../../src/schema/index.ts';
-import { getConversationWithCitations, withUser } from '../../src/queries/index.ts';
+import { addMessage, addMessages, getConversationWithCitations, withUser } from '../../src/queries/index.ts';
 import { queryRows } from '../../src/queries/executor.ts';
 import { useDatabase } from '../support/context.ts';
 import { insertCitation, insertFeedback, insertMessage, insertSession } from '../support/factories.ts';
@@ -97,6 +97,28 @@ describe('row-level security', () => {
     expect(conversation.messages[0]!.citations).toHaveLength(1);
   });
 
+  test('addMessage and addMessages with citations inside withUser: stored, with their citations (the message first, then its citations)', async () => {
+    const a = await seedUser();
+    const citations = [{ documentId: 'doc', chunkId: 'c1', score: 0.9, citationIndex: 1 }, { documentId: 'doc', chunkId: 'c2', score: 0.8, citationIndex: 2 }];
+    const added = await withUser(t.api, { userId: a.userId, role: 'rag_chat_app' }, (tx) =>
+      addMessage(tx, { sessionId: a.sessionId, userId: a.userId, role: 'assistant', content: 'cited [1][2]', citations }),
+    );
+    expect(added.citations.map((citation) => citation.chunkId)).toEqual(['c1', 'c2']);
+    expect(added.citations.every((citation) => citation.messageId === added.id && citation.createdAt instanceof Date)).toBe(true);
+    const imported = await withUser(t.api, { userId: a.userId, role: 'rag_chat_app' }, (tx) =>
+      addMessages(tx, { sessionId: a.sessionId, userId: a.userId, messages: [{ role: 'assistant', content: 'imported [1]', citations: citations.slice(0, 1) }] }),
+    );
+    expect(await t.sql`SELECT chunk_id FROM message_citations WHERE message_id = ${added.id} ORDER BY citation_index`).toEqual([{ chunk_id: 'c1' }, { chunk_id: 'c2' }]);
+    expect(await t.sql`SELECT chunk_id FROM message_citations WHERE message_id = ${imported.ids[0]!}`).toEqual([{ chunk_id: 'c1' }]);
+    // Another user's session: not found, nothing written.
+    const b = await seedUser();
+    await expect(
+      withUser(t.api, { userId: a.userId, role: 'rag_chat_app' }, (tx) =>
+        addMessage(tx, { sessionId: b.sessionId, userId: b.userId, role: 'assistant', content: 'x', citations }),
+      ),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
   test('withUser costs BEGIN and one statement before fn, COMMIT after; nested, one statement more', async () => {
     const a = await seedUser();
     const outer = await t.countQueries(() => withUser(t.api, { userId: a.userId, role: 'rag_chat_app' }, async () => 1));
@@ -142,10 +164,9 @@ describe('row-level security and AI SDK conversations', () => {
     expect(await t.sql`SELECT count(*)::int AS n FROM messages WHERE session_id = ${b.sessionId} AND client_id = 'ui-answer'`).toEqual([{ n: 0 }]);
   });
 
-  // Known gap, as for addMessage with citations: message_citations' WITH CHECK looks the message up, and a message
-  // inserted by the same statement is not visible to it, so a new message with sources is refused under the rls
-  // module (42501, reported as not found). Passes once the policy or the helper is changed (issue 13, next step).
-  test.fails('a new message with sources, saved in one statement under rls', async () => {
+  // message_citations' policy looks the message up, and a message inserted by the same statement is not visible to it:
+  // inside withUser the citations go in a statement of their own (this failed with 42501, reported as not found).
+  test('a new message with sources, saved under rls (the messages, then their citations)', async () => {
     const { saveUIMessages } = await import('../../src/queries/index.ts');
     const a = await seedUser();
     await as(a.userId)((tx) => saveUIMessages(tx, { sessionId: a.sessionId, userId: a.userId, messages: [answer('first')] }));
