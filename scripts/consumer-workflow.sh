@@ -6,7 +6,8 @@
 # database built with psql -f. Needs the test server: $TEST_DATABASE_URL, else postgres@127.0.0.1:5432.
 set -euo pipefail
 admin=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
-prefix="rcdb_consumer_$$"
+# Not rcdb_*: the test suite drops rcdb_<pid>_* databases whose process is gone.
+prefix="ragchatdb_consumer_$$"
 db_url() { node -e 'const u = new URL(process.argv[1]); u.pathname = "/" + process.argv[2]; console.log(u.toString())' "$admin" "$1"; }
 databases=()
 newdb() { psql "$admin" -X -q -c "CREATE DATABASE $1" >/dev/null; databases+=("$1"); db_url "$1"; }
