@@ -14,12 +14,14 @@ import {
   createSession,
   getConversationWithCitations,
   listSessions,
+  loadUIMessages,
+  saveUIMessages,
   searchMessages,
 } from '../src/queries/index.ts';
 import { encodeCursor } from '../src/validators/cursors.ts';
 import * as schema from '../src/schema/index.ts';
 import type { Fixtures } from './seed.ts';
-import { addMessageByHand, citationRows, conversationByHand } from './by-hand.ts';
+import { addMessageByHand, type BenchUIMessage, citationRows, conversationByHand, loadUIMessagesByHand, saveUIMessagesByHand } from './by-hand.ts';
 
 export interface Implementation {
   name: string;
@@ -48,6 +50,29 @@ export const citations = [
   { documentId: 'module-3-nav', chunkId: 'chunk_101', score: 0.61, citationIndex: 3, title: 'Nav2', url: 'https://docs.example/nav2', snippet: 'Costmaps ...' },
 ];
 
+/** An AI SDK history of `count` messages: questions, and answers citing three retrieved chunks each (source-url parts). */
+export function uiHistory(count: number, prefix: string): BenchUIMessage[] {
+  return Array.from({ length: count }, (_, i) =>
+    i % 2 === 0
+      ? { id: `${prefix}-${i}`, role: 'user' as const, parts: [{ type: 'text', text: `How does lidar odometry drift, question ${i}?` }] }
+      : {
+          id: `${prefix}-${i}`,
+          role: 'assistant' as const,
+          parts: [
+            { type: 'step-start' },
+            ...citations.map((c) => ({
+              type: 'source-url',
+              sourceId: `${c.documentId}#${c.chunkId}`,
+              url: c.url,
+              title: c.title,
+              providerMetadata: { ragChatDb: { documentId: c.documentId, chunkId: c.chunkId, score: c.score } },
+            })),
+            { type: 'text', text: `Drift accumulates from scan-matching error [1][2][3], answer ${i}.`, state: 'done' },
+          ],
+        },
+  );
+}
+
 export async function buildCases({ ours, raw, relational }: Clients, f: Fixtures): Promise<Case[]> {
   const conversation = { sessionId: f.longSessionId, userId: f.longUserId };
 
@@ -68,7 +93,38 @@ export async function buildCases({ ours, raw, relational }: Clients, f: Fixtures
     ORDER BY last_activity_at DESC, id DESC
     LIMIT 21`;
 
+  // AI SDK: a 100-message history saved again each turn with one new message (the onEnd pattern), each side on its
+  // own session holding the first 99; and a 200-message session loaded as UIMessages.
+  const uiSessions = (await raw`
+    INSERT INTO chat_sessions (user_id, title) SELECT ${f.writeUserId}, 'AI SDK ' || g FROM generate_series(1, 3) g RETURNING id`).map((row) => row.id as string);
+  const [oursUi, handUi, loadUi] = uiSessions as [string, string, string];
+  const history = uiHistory(99, 'turn');
+  await saveUIMessages(ours, { sessionId: oursUi, userId: f.writeUserId, messages: history });
+  await saveUIMessages(ours, { sessionId: handUi, userId: f.writeUserId, messages: history });
+  await saveUIMessages(ours, { sessionId: loadUi, userId: f.writeUserId, messages: uiHistory(200, 'load') });
+  let turn = 0;
+  const withNewTurn = () => [...history, { id: `new-${turn++}`, role: 'user' as const, parts: [{ type: 'text', text: 'And loop closure?' }] }];
+
   return [
+    {
+      name: 'AI SDK: save a 100-message history with one new turn (3 sources per answer)',
+      iterations: 200,
+      implementations: [
+        { name: 'saveUIMessages', run: () => saveUIMessages(ours, { sessionId: oursUi, userId: f.writeUserId, messages: withNewTurn() }) },
+        { name: 'hand-written SQL', reference: true, run: () => saveUIMessagesByHand(raw, handUi, f.writeUserId, withNewTurn()) },
+      ],
+    },
+    {
+      name: 'AI SDK: load 200 UIMessages',
+      iterations: 100,
+      implementations: [
+        { name: 'loadUIMessages', run: () => loadUIMessages(ours, { sessionId: loadUi, userId: f.writeUserId, limit: 200 }) },
+        { name: 'hand-written SQL', reference: true, run: () => loadUIMessagesByHand(raw, loadUi, f.writeUserId, 200) },
+      ],
+      cleanup: async () => {
+        await raw`DELETE FROM chat_sessions WHERE id = ANY(${raw.array(uiSessions)}::uuid[])`;
+      },
+    },
     {
       name: 'load a 200-message conversation (3 citations per answer)',
       iterations: 60,

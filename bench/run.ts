@@ -247,6 +247,8 @@ function checkTargets(rows: Row[], plans: PlanReport[]): Target[] {
         ['session list, deep page', 'list sessions, deep', 'listSessions'],
         ['addMessage', 'add', 'addMessage'],
         ['search', 'full-text', 'searchMessages'],
+        ['saveUIMessages (100-message history, one new turn)', 'AI SDK: save', 'saveUIMessages'],
+        ['loadUIMessages (200 messages)', 'AI SDK: load', 'loadUIMessages'],
       ] as const
     ).map(([name, caseStart, impl]) => {
       const row = find(caseStart, impl);
@@ -254,7 +256,7 @@ function checkTargets(rows: Row[], plans: PlanReport[]): Target[] {
       return { target: `${name} ≤ 1.10 × hand-written (median of the runs' paired ratios)`, ok: runsMedian <= 1.1, detail: `${row.runRatios!.join(', ')}` };
     }),
     { target: 'conversation faster than drizzle relational', ok: conversation.medianMs < relational.medianMs, detail: `${conversation.medianMs} vs ${relational.medianMs} ms` },
-    ...['getConversationWithCitations', 'addMessage', 'listSessions', 'searchMessages'].map((helper) => {
+    ...['getConversationWithCitations', 'addMessage', 'listSessions', 'searchMessages', 'saveUIMessages', 'loadUIMessages'].map((helper) => {
       const mine = rows.filter((row) => row.implementation === helper);
       return { target: `${helper}: one round trip`, ok: mine.every((row) => row.roundTrips === 1), detail: mine.map((row) => row.roundTrips).join(', ') };
     }),

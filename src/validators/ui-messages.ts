@@ -87,13 +87,24 @@ interface Problem {
 
 const storableMessage = 'must not contain NUL characters (Postgres cannot store them) or unpaired UTF-16 surrogates';
 
+/** Where a node sits in a part: its parent's trail and its key (a path is built only for a problem). */
+interface Trail {
+  up: Trail | undefined;
+  key: string | number;
+}
+const pathOf = (trail: Trail | undefined): (string | number)[] => {
+  const path: (string | number)[] = [];
+  for (let at = trail; at; at = at.up) path.unshift(at.key);
+  return path;
+};
+
 /**
- * Why a part cannot be stored as it is, or undefined. Walks with an explicit
- * stack (a part nested 100,000 deep is refused at the depth bound, never a
- * stack overflow); object keys whose value is `undefined` are left out, as
- * JSON.stringify leaves them (the AI SDK writes such keys).
+ * Why a part cannot be stored as it is, or its size in bytes as JSON. Walks
+ * with an explicit stack (a part nested 100,000 deep is refused at the depth
+ * bound, never a stack overflow); object keys whose value is `undefined` are
+ * left out, as JSON.stringify leaves them (the AI SDK writes such keys).
  */
-function partProblem(part: unknown): Problem | undefined {
+function partProblem(part: unknown): Problem | number {
   if (part === null || typeof part !== 'object' || Array.isArray(part)) return { path: [], message: 'a part must be an object' };
   const { type } = part as { type?: unknown };
   if (typeof type !== 'string' || type.length === 0 || type.length > 200 || !isStorableText(type)) {
@@ -107,36 +118,40 @@ function partProblem(part: unknown): Problem | undefined {
   }
   if (type.startsWith('data-') && !('data' in part)) return { path: ['data'], message: 'a data part needs data' };
 
-  const stack: [unknown, number, (string | number)[]][] = [[part, 0, []]];
+  const stack: [unknown, number, Trail | undefined][] = [[part, 0, undefined]];
   while (stack.length > 0) {
-    const [node, depth, path] = stack.pop()!;
+    const [node, depth, trail] = stack.pop()!;
     if (typeof node === 'string') {
-      if (!isStorableText(node)) return { path, message: `strings ${storableMessage}` };
+      if (!isStorableText(node)) return { path: pathOf(trail), message: `strings ${storableMessage}` };
     } else if (typeof node === 'number') {
-      if (!Number.isFinite(node)) return { path, message: 'numbers must be finite' };
+      if (!Number.isFinite(node)) return { path: pathOf(trail), message: 'numbers must be finite' };
     } else if (node !== null && typeof node === 'object') {
-      if (depth >= uiMessageLimits.depth) return { path, message: `must be nested at most ${uiMessageLimits.depth} deep` };
+      if (depth >= uiMessageLimits.depth) return { path: pathOf(trail), message: `must be nested at most ${uiMessageLimits.depth} deep` };
       if (Array.isArray(node)) {
-        node.forEach((item, index) => stack.push([item, depth + 1, [...path, index]]));
+        for (let index = 0; index < node.length; index++) stack.push([node[index], depth + 1, { up: trail, key: index }]);
       } else {
         const prototype = Object.getPrototypeOf(node);
-        if (prototype !== Object.prototype && prototype !== null) return { path, message: 'must hold only JSON values (no dates, maps or class instances)' };
-        for (const [key, item] of Object.entries(node)) {
-          if (!isStorableText(key)) return { path, message: `keys ${storableMessage}` };
-          if (item !== undefined) stack.push([item, depth + 1, [...path, key]]);
+        if (prototype !== Object.prototype && prototype !== null) return { path: pathOf(trail), message: 'must hold only JSON values (no dates, maps or class instances)' };
+        for (const key in node) {
+          if (!Object.hasOwn(node, key)) continue;
+          if (!isStorableText(key)) return { path: pathOf(trail), message: `keys ${storableMessage}` };
+          const item = (node as Record<string, unknown>)[key];
+          if (item !== undefined) stack.push([item, depth + 1, { up: trail, key }]);
         }
       }
     } else if (typeof node !== 'boolean' && node !== null) {
-      return { path, message: 'must hold only JSON values (no undefined in arrays, functions or bigints)' };
+      return { path: pathOf(trail), message: 'must hold only JSON values (no undefined in arrays, functions or bigints)' };
     }
   }
   const bytes = utf8Bytes(JSON.stringify(part));
   const maximum = partBytesOf(type);
   if (bytes > maximum) return { path: [], message: `a ${type} part must be at most ${maximum} bytes as JSON (it is ${bytes})` };
-  return undefined;
+  return bytes;
 }
 
+/** UTF-8 length of a string (no Buffer: the root entry runs on edge runtimes); ASCII text, the usual case, is its length. */
 function utf8Bytes(text: string): number {
+  if (!/[^\x00-\x7f]/.test(text)) return text.length;
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
@@ -179,15 +194,16 @@ export function uiMessageValidators(limits: Readonly<Limits>, citations: Pick<Re
       let total = 0;
       list.forEach((part, index) => {
         const problem = partProblem(part);
-        if (problem) ctx.addIssue({ code: 'custom', path: [index, ...problem.path], input: part, message: problem.message });
-        else total += utf8Bytes(JSON.stringify(part));
+        if (typeof problem === 'number') total += problem;
+        else ctx.addIssue({ code: 'custom', path: [index, ...problem.path], input: part, message: problem.message });
       });
       if (total > uiMessageLimits.messageBytes) {
         ctx.addIssue({ code: 'too_big', origin: 'array', maximum: uiMessageLimits.messageBytes, inclusive: true, input: list, message: `the parts of a message must be at most ${uiMessageLimits.messageBytes} bytes as JSON` });
       }
     })
-    // A plain copy of exactly what is stored (undefined-valued keys left out), so what loads deep-equals it.
-    .transform((list) => JSON.parse(JSON.stringify(list)) as Record<string, unknown>[]);
+    // Checked to be JSON values above (keys whose value is undefined are left out when stored, as JSON.stringify does).
+    // No copy: it took a fifth of a 100-message save's validation.
+    .transform((list) => list as Record<string, unknown>[]);
 
   const uiMessage = z.strictObject({
     id: clientId,
