@@ -36,7 +36,7 @@ export function chatRoutes(app, db, { model, retrieve }) {
       originalMessages: history, // persistence mode: onFinish gets the whole conversation
       generateId: createIdGenerator({ prefix: 'msg', size: 16 }), // server-generated assistant ids
       execute: async ({ writer }) => {
-        writer.write({ type: 'start' });
+        writer.write({ type: 'start' }); // one start (the model's is left out below): the sources belong to the answer
         // Each retrieved chunk a source: saveUIMessages makes it a citation row (document, chunk, score).
         for (const chunk of chunks) {
           writer.write({
@@ -51,7 +51,8 @@ export function chatRoutes(app, db, { model, retrieve }) {
         });
         writer.merge(result.toUIMessageStream({ sendStart: false }));
       },
-      onFinish: ({ messages }) => saveUIMessages(db, { sessionId, userId, messages }), // the whole history, each message stored once
+      // The whole history, each message stored once (`onEnd` in ai 7, `onFinish` in 5 to 7).
+      onFinish: ({ messages }) => saveUIMessages(db, { sessionId, userId, messages }),
     });
     return createUIMessageStreamResponse({ stream });
   });
