@@ -1,3 +1,4 @@
+// @ts-check
 // The AI SDK chat route: useChat's requests in, a streamed answer out, the conversation saved with
 // rag-chat-db on every turn and restored from it. `model` is any AI SDK language model (a mock one in
 // examples/rag-api/mock-model.mjs); `retrieve(question)` is your retriever, returning chunks
@@ -29,7 +30,7 @@ export function chatRoutes(app, db, { model, retrieve }) {
     const history = await validateUIMessages({
       messages: messages ?? [...stored.filter((m) => m.id !== message?.id), message],
     });
-    const question = history.at(-1).parts.filter((p) => p.type === 'text').map((p) => p.text).join('\n');
+    const question = (history.at(-1)?.parts ?? []).filter((p) => p.type === 'text').map((p) => p.text).join('\n');
     const chunks = await retrieve(question);
 
     const stream = createUIMessageStream({
@@ -52,7 +53,9 @@ export function chatRoutes(app, db, { model, retrieve }) {
         writer.merge(result.toUIMessageStream({ sendStart: false }));
       },
       // The whole history, each message stored once (`onEnd` in ai 7, `onFinish` in 5 to 7).
-      onFinish: ({ messages }) => saveUIMessages(db, { sessionId, userId, messages }),
+      onFinish: async ({ messages }) => {
+        await saveUIMessages(db, { sessionId, userId, messages });
+      },
     });
     return createUIMessageStreamResponse({ stream });
   });

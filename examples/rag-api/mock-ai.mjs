@@ -1,3 +1,4 @@
+// @ts-check
 // Stand-ins so the example runs without an API key or a vector store: a mock language model from
 // `ai/test` that answers from the first passage in its system prompt, word by word, and a retriever
 // over three passages. Replace them with your provider's model (e.g. openai('gpt-5-mini')) and your search.
@@ -9,7 +10,10 @@ const passages = [
   { documentId: 'module-2-gazebo', chunkId: 'chunk_101', url: 'https://docs.example/gazebo', title: 'Gazebo', text: 'Gazebo simulates robots and their sensors.' },
 ];
 
-/** The passages sharing a word (4 letters or more) with the question, best first, at most two. */
+/**
+ * The passages sharing a word (4 letters or more) with the question, best first, at most two.
+ * @param {string} question
+ */
 export async function mockRetrieve(question) {
   const words = new Set(question.toLowerCase().match(/[a-z0-9]{4,}|dds|qos/g) ?? []);
   return passages
@@ -20,7 +24,7 @@ export async function mockRetrieve(question) {
     .map((passage) => ({ ...passage, score: Math.round(passage.score * 100) / 100 }));
 }
 
-/** The answer the mock model streams for a prompt: the first passage it was given, cited. */
+/** The answer the mock model streams for a prompt: the first passage it was given, cited. @param {string | undefined} system */
 export function mockAnswer(system) {
   const first = /\[1\] (.*)/.exec(system ?? '')?.[1];
   return first ? `${first} [1]` : 'I found nothing on that in the course material.';
@@ -32,12 +36,13 @@ export function mockModel() {
     doStream: async ({ prompt }) => {
       const system = prompt.find((message) => message.role === 'system')?.content;
       const words = mockAnswer(system).split(/(?<= )/);
+      /** @type {import('@ai-sdk/provider').LanguageModelV4StreamPart[]} */
       const parts = [
         { type: 'stream-start', warnings: [] },
         { type: 'text-start', id: 'answer' },
-        ...words.map((delta) => ({ type: 'text-delta', id: 'answer', delta })),
+        ...words.map((delta) => /** @type {const} */ ({ type: 'text-delta', id: 'answer', delta })),
         { type: 'text-end', id: 'answer' },
-        { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage: { inputTokens: { total: 40, noCache: 40 }, outputTokens: { total: words.length, text: words.length } } },
+        { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage: { inputTokens: { total: 40, noCache: 40, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: words.length, text: words.length, reasoning: 0 } } },
       ];
       return { stream: new ReadableStream({ start(controller) { for (const part of parts) controller.enqueue(part); controller.close(); } }) };
     },
