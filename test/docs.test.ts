@@ -1,4 +1,5 @@
-/** The README's ER diagram is the one the schema generates; its AI SDK route is the example's code. */
+/** The README's ER diagram is the one the schema generates; its AI SDK route is the example's code, and type-checks. */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
@@ -28,3 +29,14 @@ test("the README's AI SDK route is examples/rag-api/chat.mjs: its imports, then 
   const block = /```js\n([\s\S]*?)```/.exec(section);
   expect(block?.[1]).toBe(expected);
 });
+
+test("the AI SDK route type-checks against the installed `ai` (strict, as a TypeScript user would paste it; 'rag-chat-db' is dist/, from npm run build)", () => {
+  const tsc = join(packageRoot, 'node_modules/typescript/bin/tsc');
+  const files = ['examples/rag-api/chat.mjs', 'examples/rag-api/mock-ai.mjs'];
+  const options = ['--noEmit', '--allowJs', '--checkJs', '--strict', '--skipLibCheck', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node'];
+  try {
+    execFileSync(process.execPath, [tsc, ...options, ...files], { cwd: packageRoot, encoding: 'utf8' });
+  } catch (error) {
+    throw new Error(`tsc: ${(error as { stdout?: string }).stdout ?? String(error)}`);
+  }
+}, 60_000);
