@@ -32,6 +32,8 @@ export function chatRoutes(app, db, { model, retrieve }) {
     });
     const question = (history.at(-1)?.parts ?? []).filter((p) => p.type === 'text').map((p) => p.text).join('\n');
     const chunks = await retrieve(question);
+    const started = Date.now();
+    let usage = {}; // the answer's model, tokens, finish reason and latency: typed columns of its row
 
     const stream = createUIMessageStream({
       originalMessages: history, // persistence mode: onFinish gets the whole conversation
@@ -49,12 +51,18 @@ export function chatRoutes(app, db, { model, retrieve }) {
           model,
           system: `Answer from these passages, citing them as [n]:\n${chunks.map((chunk, i) => `[${i + 1}] ${chunk.text}`).join('\n')}`,
           messages: await convertToModelMessages(history),
+          onFinish: ({ response, totalUsage: { inputTokens, outputTokens, totalTokens }, finishReason }) => {
+            usage = { model: response.modelId, inputTokens, outputTokens, totalTokens, finishReason, latencyMs: Date.now() - started };
+          },
         });
         writer.merge(result.toUIMessageStream({ sendStart: false }));
       },
       // The whole history, each message stored once (`onEnd` in ai 7, `onFinish` in 5 to 7).
-      onFinish: async ({ messages }) => {
-        await saveUIMessages(db, { sessionId, userId, messages });
+      onFinish: async ({ messages, responseMessage, isAborted }) => {
+        await saveUIMessages(db, {
+          sessionId, userId, messages,
+          details: { [responseMessage.id]: { ...usage, status: isAborted ? 'aborted' : 'complete' } },
+        });
       },
     });
     return createUIMessageStreamResponse({ stream });

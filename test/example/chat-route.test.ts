@@ -72,6 +72,13 @@ test('two turns through POST /chat: streamed, cited answers; each message stored
     sources.map((source, i) => [i + 1, (source.providerMetadata!.ragChatDb as any).documentId, source.sourceId, (source as { url: string }).url]),
   );
   expect(citations[0]!.score).toBeGreaterThan(0);
+  // The answer's usage, from streamText's onFinish, in its typed columns; the question has none.
+  const usage = await t.sql`SELECT client_id, status, model, input_tokens, output_tokens, total_tokens, finish_reason, latency_ms
+    FROM messages WHERE session_id = ${sessionId} ORDER BY seq`;
+  expect(usage[0]).toMatchObject({ client_id: question.id, status: 'complete', model: null, input_tokens: null });
+  const words = textOf(answer).split(' ').length;
+  expect(usage[1]).toMatchObject({ client_id: answer.id, status: 'complete', model: 'mock-rag', input_tokens: 40, output_tokens: words, total_tokens: 40 + words, finish_reason: 'stop' });
+  expect(usage[1]!.latency_ms).toBeGreaterThanOrEqual(0);
 
   // Turn 2, as the default transport sends it: the whole conversation.
   const followUp = userMessage('And what are QoS profiles?');
@@ -98,6 +105,9 @@ test('two turns through POST /chat: streamed, cited answers; each message stored
   expect(await validateUIMessages({ messages: page.messages })).toEqual(page.messages);
   const [count] = await t.sql`SELECT count(*)::int AS n FROM messages WHERE session_id = ${sessionId}`;
   expect(count!.n).toBe(6);
+  // Later turns saved the first answer again without its usage: the stored usage stays.
+  const [first] = await t.sql`SELECT model, input_tokens FROM messages WHERE session_id = ${sessionId} AND client_id = ${answer.id}`;
+  expect(first).toEqual({ model: 'mock-rag', input_tokens: 40 });
 });
 
 test("another user's session is a 404 before anything streams; invalid messages are a 400; neither writes", async () => {
