@@ -8,6 +8,7 @@ import {
   createIdGenerator,
   createUIMessageStream,
   createUIMessageStreamResponse,
+  consumeStream,
   streamText,
   validateUIMessages,
 } from 'ai';
@@ -51,6 +52,7 @@ export function chatRoutes(app, db, { model, retrieve }) {
           model,
           system: `Answer from these passages, citing them as [n]:\n${chunks.map((chunk, i) => `[${i + 1}] ${chunk.text}`).join('\n')}`,
           messages: await convertToModelMessages(history),
+          abortSignal: c.req.raw.signal, // the client went away: stop the model (the answer so far is saved, aborted)
           onFinish: ({ response, totalUsage: { inputTokens, outputTokens, totalTokens }, finishReason }) => {
             usage = { model: response.modelId, inputTokens, outputTokens, totalTokens, finishReason, latencyMs: Date.now() - started };
           },
@@ -65,7 +67,7 @@ export function chatRoutes(app, db, { model, retrieve }) {
         });
       },
     });
-    return createUIMessageStreamResponse({ stream });
+    return createUIMessageStreamResponse({ stream, consumeSseStream: consumeStream }); // runs to onFinish even if the client left
   });
 
   // What useChat({ id, messages }) restores a chat from.

@@ -6,8 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { generateId, parseJsonEventStream, readUIMessageStream, type UIMessage, type UIMessageChunk, uiMessageChunkSchema, validateUIMessages } from 'ai';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { generateId, parseJsonEventStream, simulateReadableStream, readUIMessageStream, type UIMessage, type UIMessageChunk, uiMessageChunkSchema, validateUIMessages } from 'ai';
+import { MockLanguageModelV4 } from 'ai/test';
+import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 // @ts-expect-error: the example is plain JavaScript, as a newcomer would copy it
 import { createApp } from '../../examples/rag-api/app.mjs';
 import { getCitationsForMessage, loadUIMessages } from '../../src/index.ts';
@@ -122,4 +123,63 @@ test("another user's session is a 404 before anything streams; invalid messages 
   expect((await post(userId, { id: 'not-a-uuid', message: userMessage('hi') })).status).toBe(400);
   const [count] = await t.sql`SELECT count(*)::int AS n FROM messages WHERE session_id = ${sessionId}`;
   expect(count!.n).toBe(0);
+});
+
+test('a client that leaves mid-answer: the model is stopped, the answer so far saved with status aborted', async () => {
+  const words = Array.from({ length: 100 }, (_, i) => `word${i} `);
+  const slowModel = new MockLanguageModelV4({
+    modelId: 'slow',
+    doStream: async () => ({
+      stream: simulateReadableStream({
+        chunkDelayInMs: 20,
+        chunks: [
+          { type: 'stream-start', warnings: [] },
+          { type: 'text-start', id: 'a' },
+          ...words.map((delta) => ({ type: 'text-delta' as const, id: 'a', delta })),
+          { type: 'text-end', id: 'a' },
+          { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage: { inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 100, text: 100, reasoning: 0 } } },
+        ],
+      }),
+    }),
+  });
+  const slow = serve({ fetch: createApp(t.api, { model: slowModel }).fetch, hostname: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => slow.once('listening', resolve));
+  try {
+    const userId = await insertUser(t.sql);
+    const sessionId = await insertSession(t.sql, userId);
+    const question = userMessage('What is DDS?');
+    const controller = new AbortController();
+    const response = await fetch(`http://127.0.0.1:${(slow.address() as AddressInfo).port}/chat`, {
+      method: 'POST',
+      headers: { 'x-user-id': userId, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: sessionId, message: question }),
+      signal: controller.signal,
+    });
+    const reader = response.body!.getReader();
+    let seen = '';
+    while (!seen.includes('word3 ')) seen += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+
+    const rows = await vi.waitFor(
+      async () => {
+        const found = await t.sql<{ client_id: string; status: string; content: string }[]>`
+          SELECT client_id, status, content FROM messages WHERE session_id = ${sessionId} ORDER BY seq`;
+        expect(found).toHaveLength(2);
+        return found;
+      },
+      { timeout: 5_000, interval: 50 },
+    );
+    expect(rows[0]).toMatchObject({ client_id: question.id, status: 'complete' });
+    expect(rows[1]!.status).toBe('aborted');
+    expect(slowModel.doStreamCalls[0]!.abortSignal?.aborted).toBe(true); // the model was told to stop
+    expect(rows[1]!.content).toMatch(/^word0 word1 word2 word3 /);
+    expect(rows[1]!.content.length).toBeLessThan(words.join('').length);
+    const { messages } = await loadUIMessages(t.api, { sessionId, userId });
+    expect(await validateUIMessages({ messages })).toEqual(messages);
+  } finally {
+    await new Promise((resolve) => {
+      slow.close(resolve);
+      (slow as { closeAllConnections?: () => void }).closeAllConnections?.(); // the aborted request's socket too
+    });
+  }
 });
