@@ -1,6 +1,7 @@
 // A small HTTP API a RAG backend could start from: Hono routes over rag-chat-db's public API.
 // Authentication is out of scope: the acting user's id arrives in the x-user-id header; put your
 // auth middleware there. Input is validated by the helpers' own zod schemas; errors map to HTTP.
+import { TypeValidationError } from 'ai';
 import { Hono } from 'hono';
 import {
   ConflictError,
@@ -15,9 +16,14 @@ import {
   listSessions,
   setFeedback,
 } from 'rag-chat-db';
+import { chatRoutes } from './chat.mjs';
+import { mockModel, mockRetrieve } from './mock-ai.mjs';
 
-/** @param {import('rag-chat-db').Executor} db - from createDb or createEmbeddedDb (rag-chat-db/node), or any drizzle database with the schema */
-export function createApp(db) {
+/**
+ * @param {import('rag-chat-db').Executor} db - from createDb or createEmbeddedDb (rag-chat-db/node), or any drizzle database with the schema
+ * @param {Partial<Parameters<typeof chatRoutes>[2]>} [ai] - the chat route's model and retriever (mock ones by default)
+ */
+export function createApp(db, { model = mockModel(), retrieve = mockRetrieve } = {}) {
   const app = new Hono();
 
   app.use('*', async (c, next) => {
@@ -56,10 +62,14 @@ export function createApp(db) {
     c.json(await setFeedback(db, { ...(await body(c)), messageId: c.req.param('id'), userId: c.get('userId') })),
   );
 
+  chatRoutes(app, db, { model, retrieve }); // POST /chat, GET /chat/:id: the AI SDK's useChat
+
   app.get('/me/export', async (c) => c.json(await exportUserData(db, { userId: c.get('userId') })));
   app.delete('/me', async (c) => c.json(await eraseUser(db, { userId: c.get('userId') })));
 
   app.onError((error, c) => {
+    if (error instanceof SyntaxError) return c.json({ error: 'the body must be JSON' }, 400);
+    if (TypeValidationError.isInstance(error)) return c.json({ error: 'invalid messages' }, 400); // validateUIMessages
     if (error instanceof ValidationError) return c.json({ error: 'invalid input', issues: error.issues }, 400);
     if (error instanceof NotFoundError) return c.json({ error: error.message }, 404);
     if (error instanceof ConflictError) return c.json({ error: error.message }, 409);

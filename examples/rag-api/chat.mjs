@@ -1,0 +1,78 @@
+// @ts-check
+// The AI SDK chat route: useChat's requests in, a streamed answer out, the conversation saved with
+// rag-chat-db on every turn and restored from it. `model` is any AI SDK language model (a mock one in
+// examples/rag-api/mock-model.mjs); `retrieve(question)` is your retriever, returning chunks
+// { documentId, chunkId, score, url, title, text }.
+import {
+  convertToModelMessages,
+  createIdGenerator,
+  createUIMessageStream,
+  createUIMessageStreamResponse,
+  consumeStream,
+  streamText,
+  validateUIMessages,
+} from 'ai';
+import { loadUIMessages, saveUIMessages } from 'rag-chat-db';
+
+/**
+ * @param {import('hono').Hono<any>} app
+ * @param {import('rag-chat-db').Executor} db
+ * @param {{ model: import('ai').LanguageModel, retrieve: (question: string) => Promise<Array<{ documentId: string, chunkId: string, score: number, url: string, title: string, text: string }>> }} options
+ */
+export function chatRoutes(app, db, { model, retrieve }) {
+  // #region chat-route
+  // useChat({ id: sessionId }) with a transport that sends only the newest message
+  // (prepareSendMessagesRequest: ({ id, messages }) => ({ body: { id, message: messages.at(-1) } })),
+  // or the default transport's whole `messages`.
+  app.post('/chat', async (c) => {
+    const userId = c.get('userId');
+    const { id: sessionId, message, messages } = await c.req.json();
+    const { messages: stored } = await loadUIMessages(db, { sessionId, userId }); // 404 if not this user's session
+    const history = await validateUIMessages({
+      messages: messages ?? [...stored.filter((m) => m.id !== message?.id), message],
+    });
+    const question = (history.at(-1)?.parts ?? []).filter((p) => p.type === 'text').map((p) => p.text).join('\n');
+    const chunks = await retrieve(question);
+    const started = Date.now();
+    let usage = {}; // the answer's model, tokens, finish reason and latency: typed columns of its row
+
+    const stream = createUIMessageStream({
+      originalMessages: history, // persistence mode: onFinish gets the whole conversation
+      generateId: createIdGenerator({ prefix: 'msg', size: 16 }), // server-generated assistant ids
+      execute: async ({ writer }) => {
+        writer.write({ type: 'start' }); // one start (the model's is left out below): the sources belong to the answer
+        // Each retrieved chunk a source: saveUIMessages makes it a citation row (document, chunk, score).
+        for (const chunk of chunks) {
+          writer.write({
+            type: 'source-url', sourceId: chunk.chunkId, url: chunk.url, title: chunk.title,
+            providerMetadata: { ragChatDb: { documentId: chunk.documentId, chunkId: chunk.chunkId, score: chunk.score, snippet: chunk.text } },
+          });
+        }
+        const result = streamText({
+          model,
+          system: `Answer from these passages, citing them as [n]:\n${chunks.map((chunk, i) => `[${i + 1}] ${chunk.text}`).join('\n')}`,
+          messages: await convertToModelMessages(history),
+          abortSignal: c.req.raw.signal, // the client went away: stop the model (the answer so far is saved, aborted)
+          onFinish: ({ response, totalUsage: { inputTokens, outputTokens, totalTokens }, finishReason }) => {
+            usage = { model: response.modelId, inputTokens, outputTokens, totalTokens, finishReason, latencyMs: Date.now() - started };
+          },
+        });
+        writer.merge(result.toUIMessageStream({ sendStart: false }));
+      },
+      // The whole history, each message stored once (`onEnd` in ai 7, `onFinish` in 5 to 7).
+      onFinish: async ({ messages, responseMessage, isAborted }) => {
+        await saveUIMessages(db, {
+          sessionId, userId, messages,
+          details: { [responseMessage.id]: { ...usage, status: isAborted ? 'aborted' : 'complete' } },
+        });
+      },
+    });
+    return createUIMessageStreamResponse({ stream, consumeSseStream: consumeStream }); // runs to onFinish even if the client left
+  });
+
+  // What useChat({ id, messages }) restores a chat from.
+  app.get('/chat/:id', async (c) =>
+    c.json(await loadUIMessages(db, { sessionId: c.req.param('id'), userId: c.get('userId'), before: c.req.query('before') })),
+  );
+  // #endregion chat-route
+}
