@@ -5,6 +5,8 @@
  * validateUIMessages on what loads. Writes are asserted with independent selects.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { validateUIMessages } from 'ai';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { closeDb, createDb, type PostgresDatabase } from '../../src/connection/create-db.ts';
@@ -19,7 +21,9 @@ import {
   startAssistantMessage,
   withUser,
 } from '../../src/queries/index.ts';
+import { packageRoot } from '../../src/migrate/files.ts';
 import { useDatabase } from '../support/context.ts';
+import { storeStreamedAnswer } from './streaming-sample.ts';
 import { startTcpProxyTo, type TcpProxy } from '../support/tcp-proxy.ts';
 
 const t = useDatabase({ modules: ['chat', 'rls'] });
@@ -211,6 +215,37 @@ describe('streaming answers', () => {
       await expect(startAssistantMessage(tx, { ...other, sessionId: ref.sessionId, id: 'x' })).rejects.toBeInstanceOf(NotFoundError);
       await expect(appendToMessage(tx, { ...other, sessionId: ref.sessionId, id: 'r1', text: '!' })).rejects.toBeInstanceOf(NotFoundError);
     });
+  });
+});
+
+describe("the README's sample", () => {
+  test('the README shows the sample verbatim', () => {
+    const sample = readFileSync(join(packageRoot, 'test/queries/streaming-sample.ts'), 'utf8');
+    const code = sample.slice(sample.indexOf('// README:start\n') + '// README:start\n'.length, sample.indexOf('// README:end'));
+    expect(readFileSync(join(packageRoot, 'README.md'), 'utf8')).toContain(`\`\`\`ts\n${code}\`\`\``);
+  });
+
+  test('a streamed answer is stored complete; one cut off by the client is stored aborted with its text so far', async () => {
+    const ref = await userWithSession();
+    async function* tokens(words: string[], cutAfter?: number, controller?: AbortController) {
+      for (const [index, word] of words.entries()) {
+        if (index === cutAfter) {
+          controller!.abort();
+          throw new Error('client went away');
+        }
+        yield word;
+      }
+    }
+    const words = Array.from({ length: 120 }, (_, index) => `word${index} `);
+    await storeStreamedAnswer(t.api, ref, 'full', tokens(words));
+    const controller = new AbortController();
+    await expect(storeStreamedAnswer(t.api, ref, 'cut', tokens(words, 50, controller), controller.signal)).rejects.toThrow('client went away');
+
+    expect(await storedRow(ref.sessionId, 'full')).toMatchObject({ status: 'complete', content: words.join(''), model: 'my-model', finish_reason: 'stop' });
+    expect(await storedRow(ref.sessionId, 'cut')).toMatchObject({ status: 'aborted', content: words.slice(0, 50).join('') });
+    const { messages } = await loadUIMessages(t.api, ref);
+    expect(messages.map((message) => message.parts)).toEqual([[{ type: 'text', text: words.join('') }], [{ type: 'text', text: words.slice(0, 50).join('') }]]);
+    expect((await storedSession(ref.sessionId)).active_stream_id).toBeNull();
   });
 });
 
