@@ -76,6 +76,10 @@ test('a marker in every string input never reaches sql.raw or sql.identifier', a
     ],
     details: { [marker]: { model: marker, finishReason: marker } },
   });
+  const streamed = { ...ref, id: `${marker}-s` };
+  await helpers.startAssistantMessage(db, { ...streamed, streamId: marker, metadata: { [marker]: marker } });
+  await helpers.appendToMessage(db, { ...streamed, text: marker, parts: [{ type: 'text', text: marker }, { type: `data-${marker}`, data: marker }] });
+  await helpers.finishMessage(db, { ...streamed, status: 'aborted', parts: [{ type: 'text', text: marker }], usage: { model: marker, finishReason: marker } });
   await helpers.loadUIMessages(db, ref);
   await helpers.deleteMessagesAfter(db, { ...ref, clientId: `${marker}-a` });
   await helpers.exportUserData(db, { userId });
