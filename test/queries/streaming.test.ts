@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateUIMessages } from 'ai';
+import { type UIMessage, validateUIMessages } from 'ai';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { closeDb, createDb, type PostgresDatabase } from '../../src/connection/create-db.ts';
 import { MessageNotStreamingError, NotFoundError, ValidationError } from '../../src/errors.ts';
@@ -108,11 +108,13 @@ describe('streaming answers', () => {
     const ref = await userWithSession();
     await startAssistantMessage(t.api, { ...ref, id: 'a3', streamId: 's3' });
     await appendToMessage(t.api, { ...ref, id: 'a3', text: 'draft' });
+    // The AI SDK's own parts type is accepted as it is.
+    const finalParts: UIMessage['parts'] = [{ type: 'text', text: 'Final answer.' }, { type: 'text', text: 'Second paragraph.' }];
     const finished = await finishMessage(t.api, {
       ...ref,
       id: 'a3',
       status: 'complete',
-      parts: [{ type: 'text', text: 'Final answer.' }, { type: 'text', text: 'Second paragraph.' }],
+      parts: finalParts,
       usage: { model: 'gpt-mock', inputTokens: 120, outputTokens: 30, totalTokens: 150, finishReason: 'stop', latencyMs: 850 },
     });
     expect(finished).toMatchObject({ clientId: 'a3', status: 'complete' });
@@ -127,6 +129,16 @@ describe('streaming answers', () => {
       latency_ms: 850,
     });
     expect((await storedSession(ref.sessionId)).active_stream_id).toBeNull();
+  });
+
+  test('concurrent appends to one message apply one after the other: none lost', async () => {
+    const ref = await userWithSession();
+    await startAssistantMessage(t.api, { ...ref, id: 'busy' });
+    const pieces = Array.from({ length: 12 }, (_, index) => `<${index}>`);
+    await Promise.all(pieces.map((text) => appendToMessage(t.api, { ...ref, id: 'busy', text })));
+    const { content, parts } = await storedRow(ref.sessionId, 'busy');
+    expect([...content.matchAll(/<\d+>/g)].map(([piece]) => piece).sort()).toEqual([...pieces].sort());
+    expect(parts).toEqual([{ type: 'text', text: content }]);
   });
 
   test("finishing an older answer leaves a newer answer's stream active", async () => {
