@@ -3,7 +3,8 @@
  * is started as `streaming`, grows as text and parts arrive, and is finished
  * as `complete`, `error` or `aborted` with its usage; a client that drops
  * mid-answer leaves its partial text stored and searchable. Each step is one
- * statement, one round trip (inside withUser too: no citations are written).
+ * statement, one round trip (inside withUser too, except finishMessage with
+ * final parts holding sources: their citations are a second statement).
  * Messages are named by their UIMessage id (`client_id`) within a session
  * the acting user owns; another user's session or message is not found.
  */
@@ -21,7 +22,8 @@ import {
   startAssistantMessageInput,
   uiMessageLimits,
 } from '../validators/ui-messages.ts';
-import { type Executor, parseInput, queryRows } from './executor.ts';
+import { actsForUser, type Executor, parseInput, queryRows } from './executor.ts';
+import { citationRecordsOf, savedCitations } from './ui-citations.ts';
 
 export type { AppendToMessageInput, FinishMessageInput, StartAssistantMessageInput };
 
@@ -162,17 +164,22 @@ export async function appendToMessage(db: Executor, input: AppendToMessageInput)
  * this message is the session's newest streaming one (a newer answer
  * started since keeps its stream). One statement, one round trip.
  * MessageNotStreamingError, writing nothing, if the message is finished
- * already; NotFoundError for a message that is not the user's. Sources in
- * `parts` are stored as parts; their citation rows are saveUIMessages'
- * (call it with the history in onFinish).
+ * already; NotFoundError for a message that is not the user's. Final
+ * `parts` also replace the message's citation rows by their sources
+ * (`source-url`, `source-document`), as saveUIMessages makes them; inside
+ * withUser those are a second statement (see actsForUser). Sources only
+ * appended, with no final parts, stay parts without citation rows.
  */
 export async function finishMessage(db: Executor, input: FinishMessageInput): Promise<StreamingMessage> {
-  const { sessionId, userId, id, status, parts, content, usage = {} } = parseInput(finishMessageInput, input);
+  const { sessionId, userId, id, status, parts, content, citations, usage = {} } = parseInput(finishMessageInput, input);
+  // Final parts replace the message's citations by their sources; inside withUser in a statement of their own, after (see actsForUser).
+  const cite = citations === undefined ? undefined : savedCitations(citationRecordsOf(id, citations));
+  const apart = cite !== undefined && actsForUser(db);
   const [row] = await queryRows<{ id: string | null; status: MessageStatus | null; finished: boolean }>(
     db,
     sql`
       WITH target AS (${target(sessionId, userId, id)}
-      ), finished AS (
+      ), saved AS (
         UPDATE messages m
         SET status = ${status},
             parts = coalesce(${parts === undefined ? null : JSON.stringify(parts)}::jsonb, m.parts),
@@ -185,18 +192,21 @@ export async function finishMessage(db: Executor, input: FinishMessageInput): Pr
             latency_ms = coalesce(${usage.latencyMs ?? null}::integer, m.latency_ms)
         FROM target
         WHERE m.id = target.id AND m.status = 'streaming'
-        RETURNING m.id, m.session_id, m.seq
-      ), cleared AS (
+        RETURNING m.id, m.session_id, m.seq, m.client_id, false AS inserted
+      )${cite === undefined || apart ? sql`` : sql`, ${cite}`}, cleared AS (
         UPDATE chat_sessions s
         SET updated_at = now(), active_stream_id = NULL
-        FROM finished f
+        FROM saved f
         WHERE s.id = f.session_id
           AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.session_id = f.session_id AND o.status = 'streaming' AND o.seq > f.seq)
       )
-      SELECT (SELECT id FROM target) AS id, (SELECT status FROM target) AS status, EXISTS (SELECT 1 FROM finished) AS finished`,
+      SELECT (SELECT id FROM target) AS id, (SELECT status FROM target) AS status, EXISTS (SELECT 1 FROM saved) AS finished`,
     'message',
   );
   if (!row?.id) throw new NotFoundError('message');
   if (!row.finished) throw new MessageNotStreamingError(row.status === 'streaming' ? 'finished' : row.status!);
+  if (apart) {
+    await queryRows(db, sql`WITH saved AS (SELECT ${row.id}::uuid AS id, ${id}::text AS client_id, false AS inserted), ${cite} SELECT 1`, 'message');
+  }
   return { id: row.id, clientId: id, status };
 }

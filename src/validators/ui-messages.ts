@@ -193,6 +193,40 @@ export function uiMessageValidators(limits: Readonly<Limits>, citations: Pick<Re
     })
     .loose();
 
+  /**
+   * The citation rows of a message's sources (`source-url`, `source-document`), numbered in part order, by the
+   * `providerMetadata.ragChatDb` convention; issues at `path` for sources that cannot be citations.
+   */
+  const citationsOfParts = (messageParts: readonly Record<string, unknown>[], ctx: z.RefinementCtx, path: (string | number)[]) => {
+    const sources = messageParts.filter((part) => part.type === 'source-url' || part.type === 'source-document');
+    if (sources.length > limits.citations) {
+      ctx.addIssue({ code: 'too_big', origin: 'array', maximum: limits.citations, inclusive: true, path, input: sources, message: `at most ${limits.citations} sources per message` });
+    }
+    return sources
+      .map((part, sourceIndex) => {
+        const meta = sourceMetadata.safeParse((part.providerMetadata as Record<string, unknown> | undefined)?.[sourceMetadataKey] ?? {});
+        const given = meta.success ? meta.data : {};
+        const citation = citations.citationInput.safeParse({
+          documentId: given.documentId ?? part.sourceId,
+          ...(given.chunkId === undefined ? {} : { chunkId: given.chunkId }),
+          ...(given.score === undefined ? {} : { score: given.score }),
+          ...(given.snippet === undefined ? {} : { snippet: given.snippet }),
+          citationIndex: sourceIndex + 1,
+          ...(typeof part.title === 'string' ? { title: part.title } : {}),
+          ...(part.type === 'source-url' ? { url: part.url } : {}),
+        });
+        if (!citation.success) {
+          const partIndex = messageParts.indexOf(part);
+          for (const issue of citation.error.issues) {
+            ctx.addIssue({ code: 'custom', path: [...path, partIndex, ...issue.path], input: part, message: `as a citation: ${issue.message}` });
+          }
+          return undefined;
+        }
+        return citation.data;
+      })
+      .filter((citation) => citation !== undefined);
+  };
+
   const parts = z
     .array(z.unknown())
     .max(uiMessageLimits.parts, { message: `at most ${uiMessageLimits.parts} parts` })
@@ -248,31 +282,7 @@ export function uiMessageValidators(limits: Readonly<Limits>, citations: Pick<Re
     .transform((input, ctx) => {
       const rows = input.messages.map((message, index) => {
         const content = contentOfParts(message.parts, limits, ctx, ['messages', index, 'parts']);
-        const sources = message.parts.filter((part) => part.type === 'source-url' || part.type === 'source-document');
-        if (sources.length > limits.citations) {
-          ctx.addIssue({ code: 'too_big', origin: 'array', maximum: limits.citations, inclusive: true, path: ['messages', index, 'parts'], input: sources, message: `at most ${limits.citations} sources per message` });
-        }
-        const messageCitations = sources.map((part, sourceIndex) => {
-          const meta = sourceMetadata.safeParse((part.providerMetadata as Record<string, unknown> | undefined)?.[sourceMetadataKey] ?? {});
-          const given = meta.success ? meta.data : {};
-          const citation = citations.citationInput.safeParse({
-            documentId: given.documentId ?? part.sourceId,
-            ...(given.chunkId === undefined ? {} : { chunkId: given.chunkId }),
-            ...(given.score === undefined ? {} : { score: given.score }),
-            ...(given.snippet === undefined ? {} : { snippet: given.snippet }),
-            citationIndex: sourceIndex + 1,
-            ...(typeof part.title === 'string' ? { title: part.title } : {}),
-            ...(part.type === 'source-url' ? { url: part.url } : {}),
-          });
-          if (!citation.success) {
-            const partIndex = message.parts.indexOf(part);
-            for (const issue of citation.error.issues) {
-              ctx.addIssue({ code: 'custom', path: ['messages', index, 'parts', partIndex, ...issue.path], input: part, message: `as a citation: ${issue.message}` });
-            }
-            return undefined;
-          }
-          return citation.data;
-        });
+        const messageCitations = citationsOfParts(message.parts, ctx, ['messages', index, 'parts']);
         const detail = input.details?.[message.id] ?? {};
         return {
           clientId: message.id,
@@ -287,7 +297,7 @@ export function uiMessageValidators(limits: Readonly<Limits>, citations: Pick<Re
           totalTokens: detail.totalTokens,
           finishReason: detail.finishReason,
           latencyMs: detail.latencyMs,
-          citations: messageCitations.filter((citation) => citation !== undefined),
+          citations: messageCitations,
         };
       });
       return { sessionId: input.sessionId, userId: input.userId, messages: rows };
@@ -337,6 +347,8 @@ export function uiMessageValidators(limits: Readonly<Limits>, citations: Pick<Re
     .transform((input, ctx) => ({
       ...input,
       content: input.parts === undefined ? undefined : contentOfParts(input.parts, limits, ctx, ['parts']),
+      /** The citation rows of the final parts' sources (replacing the message's), as saveUIMessages makes them. */
+      citations: input.parts === undefined ? undefined : citationsOfParts(input.parts, ctx, ['parts']),
     }));
 
   return {

@@ -141,6 +141,25 @@ describe('streaming answers', () => {
     expect(parts).toEqual([{ type: 'text', text: content }]);
   });
 
+  test('final parts replace the citations by their sources, as saveUIMessages does; sources only appended are parts alone', async () => {
+    const ref = await userWithSession();
+    const source = (n: number) => ({ type: 'source-url', sourceId: `s${n}`, url: `https://docs.example/${n}`, title: `Doc ${n}`, providerMetadata: { ragChatDb: { documentId: `doc-${n}`, chunkId: `c${n}`, score: n / 10 } } });
+    const started = await startAssistantMessage(t.api, { ...ref, id: 'cited' });
+    await appendToMessage(t.api, { ...ref, id: 'cited', parts: [source(1)], text: 'DDS [1]' });
+    expect(await t.sql`SELECT 1 FROM message_citations WHERE message_id = ${started.id}`).toHaveLength(0);
+    await finishMessage(t.api, { ...ref, id: 'cited', status: 'complete', parts: [source(1), source(2), { type: 'text', text: 'DDS [1][2]' }] });
+    const rows = await t.sql`SELECT document_id, chunk_id, score, citation_index, title, url FROM message_citations WHERE message_id = ${started.id} ORDER BY citation_index`;
+    expect(rows).toEqual([
+      { document_id: 'doc-1', chunk_id: 'c1', score: 0.1, citation_index: 1, title: 'Doc 1', url: 'https://docs.example/1' },
+      { document_id: 'doc-2', chunk_id: 'c2', score: 0.2, citation_index: 2, title: 'Doc 2', url: 'https://docs.example/2' },
+    ]);
+    // The same message saved by saveUIMessages afterwards (onFinish) keeps its row and citations, not duplicated.
+    const { messages } = await loadUIMessages(t.api, ref);
+    await saveUIMessages(t.api, { ...ref, messages });
+    expect(await t.sql`SELECT 1 FROM message_citations WHERE message_id = ${started.id}`).toHaveLength(2);
+    expect(await storedRow(ref.sessionId, 'cited')).toMatchObject({ status: 'complete', content: 'DDS [1][2]' });
+  });
+
   test("finishing an older answer leaves a newer answer's stream active", async () => {
     const ref = await userWithSession();
     await startAssistantMessage(t.api, { ...ref, id: 'old', streamId: 'old-stream' });
@@ -220,7 +239,11 @@ describe('streaming answers', () => {
       await appendToMessage(tx, { ...ref, id: 'r1', text: 'under RLS' });
       await appendToMessage(tx, { ...ref, id: 'r1', parts: [{ type: 'source-url', sourceId: 'd1', url: 'https://docs.example/d1' }] });
       await finishMessage(tx, { ...ref, id: 'r1', status: 'complete', usage: { totalTokens: 7 } });
+      // Final parts with a source: its citation in a statement of its own, which the policy then allows.
+      await startAssistantMessage(tx, { ...ref, id: 'r2' });
+      await finishMessage(tx, { ...ref, id: 'r2', status: 'complete', parts: [{ type: 'source-url', sourceId: 'd1', url: 'https://docs.example/d1' }, { type: 'text', text: 'cited [1]' }] });
     });
+    expect(await t.sql`SELECT c.document_id FROM message_citations c JOIN messages m ON m.id = c.message_id WHERE m.session_id = ${ref.sessionId} AND m.client_id = 'r2'`).toEqual([{ document_id: 'd1' }]);
     expect(await storedRow(ref.sessionId, 'r1')).toMatchObject({ status: 'complete', content: 'under RLS', total_tokens: 7 });
     expect((await storedSession(ref.sessionId)).active_stream_id).toBeNull();
     await withUser(t.api, { userId: other.userId, role: 'rag_chat_app' }, async (tx) => {
