@@ -3,9 +3,8 @@
  * answers"), verbatim between the markers: streaming.test.ts runs it and
  * checks that the README shows exactly this code.
  */
-import type { Executor } from '../../src/queries/executor.ts';
 // README:start
-import { appendToMessage, finishMessage, startAssistantMessage } from 'rag-chat-db';
+import { appendToMessage, type Executor, finishMessage, startAssistantMessage } from 'rag-chat-db';
 
 /** Stores an answer as it streams (`textStream`: streamText's, for example); a dropped client leaves it `aborted`, its text so far kept. */
 export async function storeStreamedAnswer(
