@@ -65,6 +65,20 @@ export class ConflictError extends RagChatDbError {
 }
 
 /**
+ * appendToMessage or finishMessage on a message that is no longer
+ * `streaming` (finished, aborted, errored, or never streamed): nothing was
+ * written. `status` is the message's status. A ConflictError (code
+ * `CONFLICT`), so handlers answering 409 to conflicts answer it alike.
+ */
+export class MessageNotStreamingError extends ConflictError {
+  override name = 'MessageNotStreamingError';
+
+  constructor(readonly status: string, options?: ErrorOptions) {
+    super(`the message is not streaming (it is ${status}); nothing was written`, undefined, options);
+  }
+}
+
+/**
  * Any other database failure. `cause` is the driver's error (SQLSTATE in
  * `sqlState`); the message never contains bound parameters. `retryable`
  * says whether running the same call again is safe and may succeed:

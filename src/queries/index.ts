@@ -12,3 +12,4 @@ export * from './sessions.ts';
 export * from './users.ts';
 export * from './rls.ts';
 export * from './ui-messages.ts';
+export * from './streaming.ts';

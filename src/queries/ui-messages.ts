@@ -15,8 +15,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { NotFoundError } from '../errors.ts';
-import { messageCitations, messages } from '../schema/chat.ts';
-import { citationInput } from '../validators/citations.ts';
+import { messages } from '../schema/chat.ts';
 import { encodeCursor } from '../validators/cursors.ts';
 import {
   type LoadUIMessagesInput,
@@ -27,6 +26,7 @@ import {
 } from '../validators/ui-messages.ts';
 import { actsForUser, type Executor, parseInput, queryRows, readOnly } from './executor.ts';
 import { recordsetOf } from './json.ts';
+import { citationRecordsOf, savedCitations } from './ui-citations.ts';
 
 export type { LoadUIMessagesInput, SaveUIMessagesInput, UIMessageLike };
 
@@ -34,11 +34,8 @@ export type { LoadUIMessagesInput, SaveUIMessagesInput, UIMessageLike };
 const replacedKeys = ['role', 'content', 'parts', 'metadata', 'status'] as const;
 const usageKeys = ['model', 'inputTokens', 'outputTokens', 'totalTokens', 'finishReason', 'latencyMs'] as const;
 const messageSet = recordsetOf(messages, ['clientId', ...replacedKeys, ...usageKeys]);
-const citationKeys = Object.keys(citationInput.shape);
-const citationSet = recordsetOf(messageCitations, citationKeys);
 
 const name = (key: string) => (messages as unknown as Record<string, { name: string }>)[key]!.name;
-const citationName = (key: string) => (messageCitations as unknown as Record<string, { name: string }>)[key]!.name;
 /**
  * ON CONFLICT's SET list: a saved message replaces role, content, parts, metadata and status;
  * usage a save does not give keeps what was stored (a later save of the history carries none).
@@ -55,15 +52,6 @@ const onConflictSet = sql.raw(
   `${newValues.map(([column, value]) => `"${column}" = ${value}`).join(', ')} ` +
     `WHERE (${newValues.map(([column]) => `t."${column}"`).join(', ')}) IS DISTINCT FROM (${newValues.map(([, value]) => value).join(', ')})`,
 );
-/** A replaced citation takes every value of the new one (citation_index is its key). */
-const citationConflictSet = sql.raw(
-  citationKeys
-    .filter((key) => key !== 'citationIndex')
-    .map((key) => `"${citationName(key)}" = excluded."${citationName(key)}"`)
-    .concat('"created_at" = now()')
-    .join(', '),
-);
-
 export interface SavedUIMessage {
   /** Our uuid (messages.id): what getMessage, setFeedback and getCitationsForMessage take. */
   id: string;
@@ -89,23 +77,9 @@ export interface SavedUIMessage {
 export async function saveUIMessages(db: Executor, input: SaveUIMessagesInput): Promise<{ messages: SavedUIMessage[] }> {
   const { sessionId, userId, messages: rows } = parseInput(saveUIMessagesInput, input);
   const messageRecords = rows.map((row) => messageSet.record(row));
-  const citationRecords = rows.flatMap((row) => row.citations.map((citation) => ({ client_id: row.clientId, ...citationSet.record(citation) })));
-  // The citations of the messages in `saved` (the upsert's rows): sources inserted or replaced, and those an updated
-  // message no longer has deleted. Inside withUser, a statement of its own after the messages (see actsForUser).
-  const citations = sql`source AS (
-        SELECT * FROM jsonb_to_recordset(${JSON.stringify(citationRecords)}::jsonb) AS c("client_id" text, ${citationSet.definition})
-      ), cited AS (
-        INSERT INTO message_citations AS t (message_id, ${citationSet.columns()})
-        SELECT saved.id, ${citationSet.columns('c')}
-        FROM source c JOIN saved ON saved.client_id = c.client_id
-        ON CONFLICT (message_id, citation_index) DO UPDATE SET ${citationConflictSet}
-      ), uncited AS (
-        -- Citations of an updated message past its new number of sources (the others were replaced above).
-        DELETE FROM message_citations c
-        USING saved
-        WHERE c.message_id = saved.id AND NOT saved.inserted
-          AND c.citation_index > (SELECT count(*) FROM source WHERE source.client_id = saved.client_id)
-      )`;
+  const citationRecords = rows.flatMap((row) => citationRecordsOf(row.clientId, row.citations));
+  // The citations of the messages in `saved` (the upsert's rows). Inside withUser, a statement of its own after the messages (see actsForUser).
+  const citations = savedCitations(citationRecords);
   const apart = actsForUser(db);
   const [result] = await queryRows<{ owned: boolean; saved: { id: string | null; clientId: string; inserted: boolean; written: boolean }[] | null }>(
     db,

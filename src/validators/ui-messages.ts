@@ -174,6 +174,27 @@ function utf8Bytes(text: string): number {
  */
 export const sourceMetadataKey = 'ragChatDb';
 
+/**
+ * A message's searchable content (`messages.content`): its text parts' text,
+ * joined by a blank line; '' for a message without text. Adds an issue at
+ * `path` when that is longer than `limits.content`. saveUIMessages and
+ * finishMessage derive content with it; appendToMessage keeps to the same
+ * rule as text arrives.
+ */
+function contentOfParts(parts: readonly Record<string, unknown>[], limits: Readonly<Limits>, ctx: z.RefinementCtx, path: (string | number)[]): string {
+  const content = parts
+    .filter((part) => part.type === 'text')
+    .map((part) => part.text as string)
+    .join(contentSeparator);
+  if (content.length > limits.content) {
+    ctx.addIssue({ code: 'too_big', origin: 'string', maximum: limits.content, inclusive: true, path, input: content, message: `the text parts of a message must be at most ${limits.content} characters together` });
+  }
+  return content;
+}
+
+/** What joins the text parts of a message in its content. */
+export const contentSeparator = '\n\n';
+
 /** The UIMessage validators under `limits` (createValidators composes these; the exports below use the defaults). */
 export function uiMessageValidators(limits: Readonly<Limits>, citations: Pick<ReturnType<typeof citationValidators>, 'citationInput'> = citationValidators(limits)) {
   const clientId = boundedText(clientIdMaxLength, { min: 1 });
@@ -186,6 +207,40 @@ export function uiMessageValidators(limits: Readonly<Limits>, citations: Pick<Re
       snippet: z.unknown().optional(),
     })
     .loose();
+
+  /**
+   * The citation rows of a message's sources (`source-url`, `source-document`), numbered in part order, by the
+   * `providerMetadata.ragChatDb` convention; issues at `path` for sources that cannot be citations.
+   */
+  const citationsOfParts = (messageParts: readonly Record<string, unknown>[], ctx: z.RefinementCtx, path: (string | number)[]) => {
+    const sources = messageParts.filter((part) => part.type === 'source-url' || part.type === 'source-document');
+    if (sources.length > limits.citations) {
+      ctx.addIssue({ code: 'too_big', origin: 'array', maximum: limits.citations, inclusive: true, path, input: sources, message: `at most ${limits.citations} sources per message` });
+    }
+    return sources
+      .map((part, sourceIndex) => {
+        const meta = sourceMetadata.safeParse((part.providerMetadata as Record<string, unknown> | undefined)?.[sourceMetadataKey] ?? {});
+        const given = meta.success ? meta.data : {};
+        const citation = citations.citationInput.safeParse({
+          documentId: given.documentId ?? part.sourceId,
+          ...(given.chunkId === undefined ? {} : { chunkId: given.chunkId }),
+          ...(given.score === undefined ? {} : { score: given.score }),
+          ...(given.snippet === undefined ? {} : { snippet: given.snippet }),
+          citationIndex: sourceIndex + 1,
+          ...(typeof part.title === 'string' ? { title: part.title } : {}),
+          ...(part.type === 'source-url' ? { url: part.url } : {}),
+        });
+        if (!citation.success) {
+          const partIndex = messageParts.indexOf(part);
+          for (const issue of citation.error.issues) {
+            ctx.addIssue({ code: 'custom', path: [...path, partIndex, ...issue.path], input: part, message: `as a citation: ${issue.message}` });
+          }
+          return undefined;
+        }
+        return citation.data;
+      })
+      .filter((citation) => citation !== undefined);
+  };
 
   const parts = z
     .array(z.unknown())
@@ -242,38 +297,8 @@ export function uiMessageValidators(limits: Readonly<Limits>, citations: Pick<Re
     })
     .transform((input, ctx) => {
       const rows = input.messages.map((message, index) => {
-        const content = message.parts
-          .filter((part) => part.type === 'text')
-          .map((part) => part.text as string)
-          .join('\n\n');
-        if (content.length > limits.content) {
-          ctx.addIssue({ code: 'too_big', origin: 'string', maximum: limits.content, inclusive: true, path: ['messages', index, 'parts'], input: content, message: `the text parts of a message must be at most ${limits.content} characters together` });
-        }
-        const sources = message.parts.filter((part) => part.type === 'source-url' || part.type === 'source-document');
-        if (sources.length > limits.citations) {
-          ctx.addIssue({ code: 'too_big', origin: 'array', maximum: limits.citations, inclusive: true, path: ['messages', index, 'parts'], input: sources, message: `at most ${limits.citations} sources per message` });
-        }
-        const messageCitations = sources.map((part, sourceIndex) => {
-          const meta = sourceMetadata.safeParse((part.providerMetadata as Record<string, unknown> | undefined)?.[sourceMetadataKey] ?? {});
-          const given = meta.success ? meta.data : {};
-          const citation = citations.citationInput.safeParse({
-            documentId: given.documentId ?? part.sourceId,
-            ...(given.chunkId === undefined ? {} : { chunkId: given.chunkId }),
-            ...(given.score === undefined ? {} : { score: given.score }),
-            ...(given.snippet === undefined ? {} : { snippet: given.snippet }),
-            citationIndex: sourceIndex + 1,
-            ...(typeof part.title === 'string' ? { title: part.title } : {}),
-            ...(part.type === 'source-url' ? { url: part.url } : {}),
-          });
-          if (!citation.success) {
-            const partIndex = message.parts.indexOf(part);
-            for (const issue of citation.error.issues) {
-              ctx.addIssue({ code: 'custom', path: ['messages', index, 'parts', partIndex, ...issue.path], input: part, message: `as a citation: ${issue.message}` });
-            }
-            return undefined;
-          }
-          return citation.data;
-        });
+        const content = contentOfParts(message.parts, limits, ctx, ['messages', index, 'parts']);
+        const messageCitations = citationsOfParts(message.parts, ctx, ['messages', index, 'parts']);
         const detail = input.details?.[message.id] ?? {};
         return {
           clientId: message.id,
@@ -288,13 +313,64 @@ export function uiMessageValidators(limits: Readonly<Limits>, citations: Pick<Re
           totalTokens: detail.totalTokens,
           finishReason: detail.finishReason,
           latencyMs: detail.latencyMs,
-          citations: messageCitations.filter((citation) => citation !== undefined),
+          citations: messageCitations,
         };
       });
       return { sessionId: input.sessionId, userId: input.userId, messages: rows };
     });
 
+  const streamRef = {
+    sessionId: idSchema,
+    userId: idSchema,
+    /** The assistant message's UIMessage id (the AI SDK's generateId, or the id its stream's `start` chunk carries). */
+    id: clientId,
+  };
+  /** Usage as finishMessage records it: details without the status. */
+  const usage = details.omit({ status: true });
+
+  const startAssistantMessageInput = z.strictObject({
+    ...streamRef,
+    /** The session's active stream id while this answer streams (the AI SDK's resumable streams); default: the message id. */
+    streamId: boundedText(clientIdMaxLength, { min: 1 }).optional(),
+    metadata: metadata.optional(),
+  });
+
+  const appendToMessageInput = z
+    .strictObject({
+      ...streamRef,
+      /** Text that arrived: appended to the last part when it is a text part, else as a new text part. */
+      text: boundedText(limits.content).optional(),
+      /** Whole parts that arrived (a tool call, a source, a data part, a step marker), appended after `text`. */
+      parts: parts.optional(),
+    })
+    .superRefine((input, ctx) => {
+      if (input.text === undefined && input.parts === undefined) ctx.addIssue({ code: 'custom', path: ['text'], input, message: 'give text, parts or both' });
+    })
+    .transform((input, ctx) => ({
+      ...input,
+      /** The content the appended parts add (their text parts joined), or undefined for parts without text. */
+      partsContent: input.parts?.some((part) => part.type === 'text') ? contentOfParts(input.parts, limits, ctx, ['parts']) : undefined,
+    }));
+
+  const finishMessageInput = z
+    .strictObject({
+      ...streamRef,
+      status: z.enum(['complete', 'error', 'aborted']),
+      /** The message's final parts, replacing those appended (content is derived from their text parts, as saveUIMessages does). */
+      parts: parts.optional(),
+      usage: usage.optional(),
+    })
+    .transform((input, ctx) => ({
+      ...input,
+      content: input.parts === undefined ? undefined : contentOfParts(input.parts, limits, ctx, ['parts']),
+      /** The citation rows of the final parts' sources (replacing the message's), as saveUIMessages makes them. */
+      citations: input.parts === undefined ? undefined : citationsOfParts(input.parts, ctx, ['parts']),
+    }));
+
   return {
+    startAssistantMessageInput,
+    appendToMessageInput,
+    finishMessageInput,
     uiMessageInput: uiMessage,
     saveUIMessagesInput,
     loadUIMessagesInput: z.strictObject({
@@ -308,6 +384,10 @@ export function uiMessageValidators(limits: Readonly<Limits>, citations: Pick<Re
   };
 }
 
-export const { uiMessageInput, saveUIMessagesInput, loadUIMessagesInput } = uiMessageValidators(defaultLimits);
+export const { uiMessageInput, saveUIMessagesInput, loadUIMessagesInput, startAssistantMessageInput, appendToMessageInput, finishMessageInput } =
+  uiMessageValidators(defaultLimits);
 export type SaveUIMessagesInput = Omit<z.input<typeof saveUIMessagesInput>, 'messages'> & { messages: readonly UIMessageLike[] };
 export type LoadUIMessagesInput = z.input<typeof loadUIMessagesInput>;
+export type StartAssistantMessageInput = z.input<typeof startAssistantMessageInput>;
+export type AppendToMessageInput = Omit<z.input<typeof appendToMessageInput>, 'parts'> & { parts?: UIMessageLike['parts'] };
+export type FinishMessageInput = Omit<z.input<typeof finishMessageInput>, 'parts'> & { parts?: UIMessageLike['parts'] };

@@ -170,6 +170,37 @@ const cases: Case[] = [
     },
   },
   {
+    helper: 'startAssistantMessage',
+    // The same id on each call: the first inserts, the second is a retry that finds it streaming.
+    call: (d, f) => q.startAssistantMessage(d.db, { ...ref(f), id: 'ui-streamed', streamId: 'stream-1' }),
+    check: async (started, d, f) => {
+      expect(started).toMatchObject({ id: expect.any(String), clientId: 'ui-streamed', status: 'streaming', streamId: 'stream-1' });
+      expect(await d.raw('SELECT active_stream_id FROM chat_sessions WHERE id = $1', [f.sessionId])).toEqual([{ active_stream_id: 'stream-1' }]);
+    },
+  },
+  {
+    helper: 'appendToMessage',
+    call: (d, f) => q.appendToMessage(d.db, { ...ref(f), id: 'ui-streamed', text: 'DDS ' }),
+    check: async (appended, d) => {
+      expect(appended).toMatchObject({ clientId: 'ui-streamed', status: 'streaming' });
+      const [row] = await d.raw<{ content: string }>('SELECT content FROM messages WHERE id = $1', [appended.id]);
+      expect(row!.content).toMatch(/^(DDS )+$/);
+    },
+  },
+  {
+    helper: 'finishMessage',
+    // A message of its own on each call (started with raw SQL, on another connection): a finished one cannot be finished again.
+    call: async (d, f) => {
+      const id = `ui-finished-${randomUUID()}`;
+      await d.raw("INSERT INTO messages (session_id, client_id, role, content, parts, status) VALUES ($1, $2, 'assistant', 'DDS', '[]', 'streaming')", [f.sessionId, id]);
+      return q.finishMessage(d.db, { ...ref(f), id, status: 'aborted', usage: { model: 'm1', totalTokens: 3 } });
+    },
+    check: async (finished, d) => {
+      expect(finished).toMatchObject({ status: 'aborted' });
+      expect(await d.raw('SELECT status, content, model, total_tokens FROM messages WHERE id = $1', [finished.id])).toEqual([{ status: 'aborted', content: 'DDS', model: 'm1', total_tokens: 3 }]);
+    },
+  },
+  {
     helper: 'loadUIMessages',
     call: (d, f) => q.loadUIMessages(d.db, ref(f)),
     check: ({ messages }) => {

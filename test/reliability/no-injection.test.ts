@@ -22,7 +22,8 @@ const reviewedRawSites: Record<string, number> = {
   'src/schema/chat.ts': 2, // the search configuration constant; the client id length bound (a number constant) in its CHECK
   'src/queries/json.ts': 7, // a row's columns and its json_build_object pairs, from the drizzle tables (rows.ts) and a constant alias; a constant table alias; a recordset's column list and definition, its casts and a comma (StringChunk: names and SQL types from the drizzle table)
   'src/queries/messages.ts': 1, // the search configuration (the citation column list is json.ts's recordsetOf now)
-  'src/queries/ui-messages.ts': 2, // the ON CONFLICT SET lists of messages and citations: column names from the drizzle tables and constant key lists
+  'src/queries/ui-messages.ts': 1, // the ON CONFLICT SET list of messages: column names from the drizzle table and constant key lists
+  'src/queries/ui-citations.ts': 1, // the ON CONFLICT SET list of citations: column names from the drizzle table
   'src/queries/export.ts': 3, // a constant table alias (twice); one of two constant time columns (the column lists are json.ts's now)
   'src/queries/installed.ts': 2, // the migrations schema and journal table names, constants
   'src/queries/executor.ts': 1, // postgres.js unsafe() with the text drizzle rendered and its bound parameters
@@ -75,6 +76,15 @@ test('a marker in every string input never reaches sql.raw or sql.identifier', a
       { id: `${marker}-a`, role: 'assistant', parts: [{ type: 'source-url', sourceId: marker, url: marker, title: marker, providerMetadata: { ragChatDb: { documentId: marker, chunkId: marker, snippet: marker } } }] },
     ],
     details: { [marker]: { model: marker, finishReason: marker } },
+  });
+  const streamed = { ...ref, id: `${marker}-s` };
+  await helpers.startAssistantMessage(db, { ...streamed, streamId: marker, metadata: { [marker]: marker } });
+  await helpers.appendToMessage(db, { ...streamed, text: marker, parts: [{ type: 'text', text: marker }, { type: `data-${marker}`, data: marker }] });
+  await helpers.finishMessage(db, {
+    ...streamed,
+    status: 'aborted',
+    parts: [{ type: 'text', text: marker }, { type: 'source-document', sourceId: marker, mediaType: marker, title: marker, providerMetadata: { ragChatDb: { chunkId: marker, snippet: marker } } }],
+    usage: { model: marker, finishReason: marker },
   });
   await helpers.loadUIMessages(db, ref);
   await helpers.deleteMessagesAfter(db, { ...ref, clientId: `${marker}-a` });
