@@ -10,6 +10,7 @@ import { exitCodes } from '../../src/cli.ts';
 import { packageRoot, readMigrations } from '../../src/migrate/files.ts';
 import { scopes } from '../../src/migrate/modules.ts';
 import { cli } from '../support/cli.ts';
+import { fixturePassword } from '../support/secrets.ts';
 import { connect, createDatabase, databaseName, dropDatabase } from '../support/databases.ts';
 
 const run = promisify(execFile);
@@ -98,7 +99,7 @@ describe('init', () => {
 
   test("DATABASE_URL_UNPOOLED (Neon's Vercel integration) is preferred to a pooled DATABASE_URL", async () => {
     const url = await emptyDatabase();
-    const pooled = 'postgres://user:pass-s3cret@ep-cool-1-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require';
+    const pooled = `postgres://user:${fixturePassword}@ep-cool-1-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require`;
     const result = await cli(['init', '--scope', 'auth'], { env: { DATABASE_URL: pooled, DATABASE_URL_UNPOOLED: url } });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(url);
@@ -110,7 +111,7 @@ describe('init', () => {
   test('a DATABASE_URL set in the environment wins over a DATABASE_URL_UNPOOLED from .env.local (what `vercel env pull` writes)', async () => {
     const url = await emptyDatabase();
     const cwd = mkdtempSync(join(tmpdir(), 'rcdb-envlocal-'));
-    writeFileSync(join(cwd, '.env.local'), 'DATABASE_URL_UNPOOLED=postgres://dev:dev-s3cret@127.0.0.1:9/devdb\n');
+    writeFileSync(join(cwd, '.env.local'), `DATABASE_URL_UNPOOLED=postgres://dev:${fixturePassword}@127.0.0.1:9/devdb\n`);
     const result = await cli(['init', '--scope', 'auth'], { cwd, env: { DATABASE_URL: url } });
     expect(result.stderr).not.toContain('devdb');
     expect(result).toMatchObject({ code: 0, stdout: expect.stringContaining(url) });
@@ -184,7 +185,7 @@ describe('status and rollback', () => {
 
 describe('connections', () => {
   test('a remote host without TLS is refused before connecting, without printing the password', async () => {
-    const result = await cli(['status'], { env: { DATABASE_URL: 'postgres://user:pass-s3cret@db.example.com:5432/chat' } });
+    const result = await cli(['status'], { env: { DATABASE_URL: `postgres://user:${fixturePassword}@db.example.com:5432/chat` } });
     expect(result.code).toBe(exitCodes.refused);
     expect(result.stderr).toBe(
       'rag-chat-db: Refusing to connect to db.example.com without TLS: add sslmode=require (or verify-full) to the database URL.',
@@ -192,18 +193,18 @@ describe('connections', () => {
   });
 
   test('a pooled (PgBouncer transaction mode) URL is refused for migrations, naming the direct URL', async () => {
-    const result = await cli(['init'], { env: { DATABASE_URL: 'postgres://user:pass-s3cret@ep-cool-1-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require' } });
+    const result = await cli(['init'], { env: { DATABASE_URL: `postgres://user:${fixturePassword}@ep-cool-1-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require` } });
     expect(result.code).toBe(exitCodes.refused);
     expect(result.stderr).toContain('Use the direct URL (on Neon: the host without "-pooler")');
-    expect(result.stderr).not.toContain('pass-s3cret');
+    expect(result.stderr).not.toContain(fixturePassword);
   });
 
   test('an unreachable server: one line, exit 4, no password, no stack', async () => {
-    const result = await cli(['status'], { env: { DATABASE_URL: 'postgres://user:pass-s3cret@127.0.0.1:9/chat', RAG_CHAT_DB_CONNECT_TIMEOUT: '3' } });
+    const result = await cli(['status'], { env: { DATABASE_URL: `postgres://user:${fixturePassword}@127.0.0.1:9/chat`, RAG_CHAT_DB_CONNECT_TIMEOUT: '3' } });
     expect(result.code).toBe(exitCodes.unreachable);
     expect(result.stderr.split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('cannot connect to postgres://user:***@127.0.0.1:9/chat');
-    expect(result.stderr).not.toContain('pass-s3cret');
+    expect(result.stderr).not.toContain(fixturePassword);
   });
 });
 

@@ -12,6 +12,7 @@ import { scopes } from '../../src/migrate/modules.ts';
 import { cli, type CliRun } from '../support/cli.ts';
 import { createDatabase, databaseName, dropDatabase } from '../support/databases.ts';
 import { startFakePostgres } from '../support/fake-postgres.ts';
+import { fixturePassword, fixtureSecrets } from '../support/secrets.ts';
 
 const adminUrl = inject('adminUrl');
 const created: string[] = [];
@@ -25,11 +26,11 @@ async function emptyDatabase(): Promise<string> {
   return createDatabase(adminUrl, name);
 }
 
-const secrets = ['pw-user-s3cret', 'pw-param-s3cret', 'pw-ssl-s3cret'];
+const secrets = [fixturePassword, fixtureSecrets.param, fixtureSecrets.ssl];
 const withSecrets = (url: string) => {
   const parsed = new URL(url);
-  parsed.searchParams.set('password', 'pw-param-s3cret');
-  parsed.searchParams.set('sslpassword', 'pw-ssl-s3cret');
+  parsed.searchParams.set('password', fixtureSecrets.param);
+  parsed.searchParams.set('sslpassword', fixtureSecrets.ssl);
   return parsed.toString();
 };
 const expectNoSecret = (run: CliRun) => {
@@ -61,7 +62,7 @@ describe('credentials are never printed', () => {
   );
 
   test('a URL with an invalid %-escape: exit 3, a ConnectionConfigError, no password', async () => {
-    const result = await cli(['status'], { env: { DATABASE_URL: 'postgres://u:pw-user-s3cret@%zz/db' } });
+    const result = await cli(['status'], { env: { DATABASE_URL: `postgres://u:${fixturePassword}@%zz/db` } });
     expect(result.code).toBe(exitCodes.refused);
     expect(result.stderr).toMatch(/^rag-chat-db: The database URL's host has an invalid %-escape/);
     expectNoSecret(result);
@@ -124,7 +125,7 @@ describe('verify compares the servers, not the URLs', () => {
 
   test('DATABASE_URL cannot be reached: refused (it cannot be told apart), unless --yes-i-mean-it', async () => {
     const scratch = await emptyDatabase();
-    const env = { VERIFY_DATABASE_URL: scratch, DATABASE_URL: 'postgres://u:pw-user-s3cret@127.0.0.1:9/prod', RAG_CHAT_DB_CONNECT_TIMEOUT: '2' };
+    const env = { VERIFY_DATABASE_URL: scratch, DATABASE_URL: `postgres://u:${fixturePassword}@127.0.0.1:9/prod`, RAG_CHAT_DB_CONNECT_TIMEOUT: '2' };
     const refused = await cli(['verify', '--scope', 'auth'], { env });
     expect(refused.code).toBe(exitCodes.refused);
     expect(refused.stderr).toContain("cannot reach DATABASE_URL's database to make sure VERIFY_DATABASE_URL is another database");

@@ -11,13 +11,14 @@ import { migrate } from '../../src/migrate/index.ts';
 import { addMessage, createSession, createUser, getConversationWithCitations } from '../../src/queries/index.ts';
 import { useDatabase } from '../support/context.ts';
 import { startFakePostgres } from '../support/fake-postgres.ts';
+import { fixturePassword, fixtureSecrets } from '../support/secrets.ts';
 
 describe('parseDatabaseUrl', () => {
   test.each([
-    'postgres://user:pass@db.example.com/chat',
-    'postgres://user:pass@db.example.com/chat?sslmode=disable',
-    'postgres://user:pass@db.example.com/chat?sslmode=prefer',
-    'postgresql://user:pass@10.0.0.5:5432/chat?sslmode=allow',
+    `postgres://user:${fixturePassword}@db.example.com/chat`,
+    `postgres://user:${fixturePassword}@db.example.com/chat?sslmode=disable`,
+    `postgres://user:${fixturePassword}@db.example.com/chat?sslmode=prefer`,
+    `postgresql://user:${fixturePassword}@10.0.0.5:5432/chat?sslmode=allow`,
   ])('refuses %s: a remote host without TLS', (url) => {
     expect(() => parseDatabaseUrl(url)).toThrow(ConnectionConfigError);
     expect(() => parseDatabaseUrl(url)).toThrow(/without TLS: add sslmode=require/);
@@ -33,20 +34,25 @@ describe('parseDatabaseUrl', () => {
   });
 
   test("a Neon URL: TLS kept, channel_binding dropped, the pooler recognised, the password never shown", () => {
-    const target = parseDatabaseUrl('postgresql://user:pass-npg@ep-cool-1-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require&channel_binding=require&application_name=api');
+    const target = parseDatabaseUrl(`postgresql://user:${fixturePassword}@ep-cool-1-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require&channel_binding=require&application_name=api`);
     expect(target).toMatchObject({ isPooler: true, isLocal: false, sslMode: 'require', ssl: 'require' });
     expect(new URL(target.url).searchParams.has('channel_binding')).toBe(false);
     expect(new URL(target.url).searchParams.has('sslmode')).toBe(false);
     expect(new URL(target.url).searchParams.get('application_name')).toBe('api');
     expect(target.redacted).toBe('postgresql://user:***@ep-cool-1-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require&channel_binding=require&application_name=api');
-    expect(parseDatabaseUrl('postgresql://user:pass@ep-cool-1.us-east-2.aws.neon.tech/neondb?sslmode=require').isPooler).toBe(false);
+    expect(parseDatabaseUrl(`postgresql://user:${fixturePassword}@ep-cool-1.us-east-2.aws.neon.tech/neondb?sslmode=require`).isPooler).toBe(false);
   });
 
   test('the password and every credential-bearing parameter are redacted, wherever they are', () => {
-    const target = parseDatabaseUrl('postgres://u@db.example.com/db?sslmode=require&sslpassword=pw-ssl&api_token=tok&password=pw-param');
+    const target = parseDatabaseUrl(`postgres://u@db.example.com/db?sslmode=require&sslpassword=${fixtureSecrets.ssl}&api_token=tok&password=${fixtureSecrets.param}`);
     expect(target.redacted).toBe('postgres://u@db.example.com/db?sslmode=require&sslpassword=***&api_token=***&password=***');
-    expect(redactUrl('postgres://u:pw-user@h/db?password=pw-param')).toBe('postgres://u:***@h/db?password=***');
-    expect(credentialsIn('postgres://u:p%40ss@h/db?sslpassword=pw-ssl')).toEqual(['p%40ss', 'p@ss', 'pw-ssl']);
+    expect(redactUrl(`postgres://u:${fixturePassword}@h/db?password=${fixtureSecrets.param}`)).toBe('postgres://u:***@h/db?password=***');
+    const withAt = `${fixturePassword}@x`; // %-escaped in a URL, and redacted in both spellings
+    expect(credentialsIn(`postgres://u:${encodeURIComponent(withAt)}@h/db?sslpassword=${fixtureSecrets.ssl}`)).toEqual([
+      encodeURIComponent(withAt),
+      withAt,
+      fixtureSecrets.ssl,
+    ]);
   });
 
   test('verify-full checks the certificate and the host name; verify-ca the certificate only', () => {
@@ -81,7 +87,7 @@ describe('createDb', () => {
   });
 
   test('turns prepared statements off behind a pooler', async () => {
-    const pooled = createDb({ url: 'postgres://user:pass@ep-x-pooler.example.com/db?sslmode=require' });
+    const pooled = createDb({ url: `postgres://user:${fixturePassword}@ep-x-pooler.example.com/db?sslmode=require` });
     expect(pooled.$client.options.prepare).toBe(false);
     expect(createDb({ url: t.url }).$client.options.prepare).toBe(true);
     await closeDb(pooled);
@@ -102,10 +108,10 @@ describe('createDb', () => {
   });
 
   test('connectDb: an unreachable server fails after its bounded retries with a retryable DatabaseError and no password', async () => {
-    const error = await connectDb({ url: 'postgres://user:pass-s3cret@127.0.0.1:9/chat', attempts: 2, connectTimeout: 2 }).catch((e: unknown) => e);
+    const error = await connectDb({ url: `postgres://user:${fixturePassword}@127.0.0.1:9/chat`, attempts: 2, connectTimeout: 2 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseError);
     expect(error).toMatchObject({ retryable: true });
-    expect((error as Error).message).not.toContain('pass-s3cret');
+    expect((error as Error).message).not.toContain(fixturePassword);
   });
 });
 
@@ -113,20 +119,20 @@ describe('credentials in the URL', () => {
   test('?password= is the password (as in libpq), never sent to the server as a setting', async () => {
     const fake = await startFakePostgres('auth');
     try {
-      await connectDb({ url: `postgres://app@127.0.0.1:${fake.port}/chat?password=pw-param-s3cret`, attempts: 1 }).catch(() => {});
+      await connectDb({ url: `postgres://app@127.0.0.1:${fake.port}/chat?password=${fixtureSecrets.param}`, attempts: 1 }).catch(() => {});
       expect(fake.connections[0]!.parameters).toMatchObject({ user: 'app', database: 'chat' });
       expect(fake.connections[0]!.parameters).not.toHaveProperty('password');
-      expect(fake.connections[0]!.password).toBe('pw-param-s3cret');
+      expect(fake.connections[0]!.password).toBe(fixtureSecrets.param);
     } finally {
       await fake.close();
     }
   });
 
   test('a connection error, its message, stack and causes, hold no credential', async () => {
-    const url = 'postgres://user:pw-user-s3cret@127.0.0.1:9/chat?sslpassword=pw-ssl-s3cret';
+    const url = `postgres://user:${fixturePassword}@127.0.0.1:9/chat?sslpassword=${fixtureSecrets.ssl}`;
     const error = await connectDb({ url, attempts: 1, connectTimeout: 2 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseError);
-    expect(inspect(error, { depth: null, showHidden: true })).not.toMatch(/pw-user-s3cret|pw-ssl-s3cret/);
+    expect(inspect(error, { depth: null, showHidden: true })).not.toMatch(new RegExp(`${fixturePassword}|${fixtureSecrets.ssl}`));
   });
 });
 
@@ -152,5 +158,5 @@ describe('createEmbeddedDb', () => {
 });
 
 test('connectForMigrations refuses a pooled URL before connecting', async () => {
-  await expect(connectForMigrations('postgres://user:pass@ep-x-pooler.example.com/db?sslmode=require')).rejects.toThrow('Use the direct URL');
+  await expect(connectForMigrations(`postgres://user:${fixturePassword}@ep-x-pooler.example.com/db?sslmode=require`)).rejects.toThrow('Use the direct URL');
 });

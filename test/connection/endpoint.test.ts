@@ -13,6 +13,7 @@ import { parseDatabaseUrl } from '../../src/connection/database-url.ts';
 import { ConnectionConfigError } from '../../src/errors.ts';
 import { connectForMigrations } from '../../src/migrate/client.ts';
 import { startFakePostgres, type FakePostgres } from '../support/fake-postgres.ts';
+import { fixturePassword, fixtureSecrets } from '../support/secrets.ts';
 
 let fake: FakePostgres;
 beforeAll(async () => {
@@ -35,38 +36,36 @@ async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): P
 }
 
 const attempt = (url: string) => connectDb({ url, attempts: 1, connectTimeout: 2 }).then(closeDb, (error: unknown) => error);
-/** What the fake servers are given as a password: made up, never a real credential. */
-const fixturePassword = 'fixture-s3cret';
 
 describe('the host checked is the host connected to', () => {
   test('?host=localhost does not make another host local: refused, nothing sent', async () => {
     const before = fake.connections.length;
-    const error = await attempt(`postgres://app:pw-s3cret@127.1:${fake.port}/prod?host=localhost`);
+    const error = await attempt(`postgres://app:${fixturePassword}@127.1:${fake.port}/prod?host=localhost`);
     expect(error).toBeInstanceOf(ConnectionConfigError);
     expect((error as Error).message).toMatch(/two hosts/);
     expect(fake.connections.length).toBe(before);
-    expect(fake.cleartextPasswords).not.toContain('pw-s3cret');
+    expect(fake.cleartextPasswords).not.toContain(fixturePassword);
   });
 
   test('PGHOST is checked when the URL has no host: a non-local PGHOST needs TLS', async () => {
-    const error = await withEnv({ PGHOST: '127.1', PGPORT: String(fake.port), PGPASSWORD: 'pw-env-s3cret' }, () => attempt('postgres:///prod'));
+    const error = await withEnv({ PGHOST: '127.1', PGPORT: String(fake.port), PGPASSWORD: fixtureSecrets.env }, () => attempt('postgres:///prod'));
     expect(error).toBeInstanceOf(ConnectionConfigError);
     expect((error as Error).message).toMatch(/Refusing to connect to 127\.1 without TLS/);
-    expect(fake.cleartextPasswords).not.toContain('pw-env-s3cret');
+    expect(fake.cleartextPasswords).not.toContain(fixtureSecrets.env);
   });
 
   test('PGHOST with sslmode=require: connects to that host, SSLRequest first, no password in the clear', async () => {
     const before = fake.connections.length;
-    await withEnv({ PGHOST: '127.1', PGPORT: String(fake.port), PGPASSWORD: 'pw-env-s3cret' }, () => attempt('postgres:///prod?sslmode=require'));
+    await withEnv({ PGHOST: '127.1', PGPORT: String(fake.port), PGPASSWORD: fixtureSecrets.env }, () => attempt('postgres:///prod?sslmode=require'));
     const seen = fake.connections.slice(before);
     expect(seen.length).toBeGreaterThan(0);
     for (const connection of seen) expect(connection.events[0]).toBe('ssl-request');
-    expect(fake.cleartextPasswords).not.toContain('pw-env-s3cret');
+    expect(fake.cleartextPasswords).not.toContain(fixtureSecrets.env);
   });
 
   test('a local host gets no TLS and is connected to exactly (control: the fake sees the startup)', async () => {
     const before = fake.connections.length;
-    await attempt(`postgres://app:pw-local@127.0.0.1:${fake.port}/prod`);
+    await attempt(`postgres://app:${fixturePassword}@127.0.0.1:${fake.port}/prod`);
     expect(fake.connections.slice(before).map((connection) => connection.events)).toEqual([['startup', 'password']]);
   });
 
@@ -133,7 +132,7 @@ const outsideAddress = Object.values(networkInterfaces()).flat().find((address) 
 
 test.runIf(outsideAddress)('a host judged local whose socket reaches another address: refused before anything is sent', async () => {
   const outside = await startFakePostgres('auth', '0.0.0.0');
-  const target = { ...parseDatabaseUrl(`postgres://app:pw-lan-s3cret@localhost:${outside.port}/db`), host: outsideAddress! };
+  const target = { ...parseDatabaseUrl(`postgres://app:${fixturePassword}@localhost:${outside.port}/db`), host: outsideAddress! };
   const connector = connectorFor(target);
   const sql = postgres(target.url, { ssl: target.ssl, max: 1, onnotice: () => {}, ...socketOption(connector) });
   try {
@@ -149,7 +148,8 @@ test.runIf(outsideAddress)('a host judged local whose socket reaches another add
 });
 
 describe('a URL that cannot be decoded', () => {
-  test.each(['postgres://u@%zz/db', 'postgres://u:%zz@localhost/db', 'postgres://%zz@localhost/db', 'postgres://u@localhost/%zz'])(
+  const badEscape = '%zz'; // in each part of a URL in turn: host, password, user, database
+  test.each([`postgres://u@${badEscape}/db`, `postgres://u:${badEscape}@localhost/db`, `postgres://${badEscape}@localhost/db`, `postgres://u@localhost/${badEscape}`])(
     '%s is a ConnectionConfigError, not a URIError',
     (url) => {
       expect(() => parseDatabaseUrl(url)).toThrow(ConnectionConfigError);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { closeDb, connectDb, createDb } from '../../src/connection/create-db.ts';
 import { ConnectionConfigError, DatabaseError } from '../../src/errors.ts';
 import { canStartTlsPostgres, startTlsPostgres, type TlsPostgres } from '../support/tls-postgres.ts';
+import { fixturePassword } from '../support/secrets.ts';
 
 describe.runIf(canStartTlsPostgres)('TLS', () => {
   let server: TlsPostgres;
@@ -32,9 +33,9 @@ describe.runIf(canStartTlsPostgres)('TLS', () => {
   });
 
   test('sslmode=verify-full with a wrong CA fails, with a typed error and no password', async () => {
-    const error = await connectDb({ url: `postgres://postgres:pass-s3cret@localhost:${server.port}/postgres?sslmode=verify-full&sslrootcert=${server.wrongCaPath}`, attempts: 1, connectTimeout: 5 }).catch((e: unknown) => e);
+    const error = await connectDb({ url: `postgres://postgres:${fixturePassword}@localhost:${server.port}/postgres?sslmode=verify-full&sslrootcert=${server.wrongCaPath}`, attempts: 1, connectTimeout: 5 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseError);
-    expect((error as Error).message).not.toContain('pass-s3cret');
+    expect((error as Error).message).not.toContain(fixturePassword);
     expect(String((error as Error).cause)).toMatch(/certificate/i);
   });
 

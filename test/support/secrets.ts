@@ -1,0 +1,19 @@
+/**
+ * The made-up secrets the tests put into connection URLs and the environment:
+ * never real credentials, and never written out in a URL. A test builds its
+ * URLs from these, so a secret the code must hide is one name the assertions
+ * can look for. One per role a test tells apart.
+ */
+export const fixtureSecrets = {
+  /** A URL's password (userinfo). */
+  user: 'fixture-user-s3cret',
+  /** `?password=` */
+  param: 'fixture-param-s3cret',
+  /** `?sslpassword=` */
+  ssl: 'fixture-ssl-s3cret',
+  /** PGPASSWORD */
+  env: 'fixture-env-s3cret',
+} as const;
+
+/** The password of the fixtures' URLs. */
+export const fixturePassword = fixtureSecrets.user;
