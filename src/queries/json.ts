@@ -62,6 +62,7 @@ export function recordsetOf(table: PgTable, keys: readonly string[]) {
     .filter(([key]) => keys.includes(key))
     .map(([key, column]) => ({ key, name: column.name, type: column.getSQLType(), column, cast: new StringChunk(`::${column.getSQLType()}`) }));
   const comma = new StringChunk(', ');
+  const definition = sql.raw(columns.map(({ name, type }) => `"${name}" ${type}`).join(', '));
   const lists = new Map<string, SQL>();
   const list = (alias: string | undefined, except: readonly string[]) => {
     const key = `${alias ?? ''} ${except.join(',')}`;
@@ -76,7 +77,13 @@ export function recordsetOf(table: PgTable, keys: readonly string[]) {
     /** `"document_id", ...` (or `c."document_id", ...` with an alias), leaving out the keys in `except`. */
     columns: (alias?: string, except: readonly string[] = []) => list(alias, except),
     /** `"document_id" text, ...`: the recordset's column definition list. */
-    definition: sql.raw(columns.map(({ name, type }) => `"${name}" ${type}`).join(', ')),
+    definition,
+    /**
+     * Records (see `record`) as the rows of `m`, numbered in their order (`m.ord`), from one JSON
+     * parameter: `ROWS FROM (jsonb_to_recordset($1::jsonb) AS (...)) WITH ORDINALITY AS m(..., ord)`.
+     */
+    numbered: (records: readonly Record<string, unknown>[]) =>
+      sql`ROWS FROM (jsonb_to_recordset(${JSON.stringify(records)}::jsonb) AS (${definition})) WITH ORDINALITY AS m(${list(undefined, [])}, ord)`,
     /**
      * One row's values as bound parameters, each encoded by its column (mapToDriverValue) and cast
      * to its type: `$1::text, $2::jsonb, ...`, in `columns()` order (for one row, cheaper than a JSON record).

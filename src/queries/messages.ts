@@ -121,8 +121,7 @@ export async function addMessages(db: Executor, input: AddMessagesInput): Promis
         WITH owner AS (
           SELECT id FROM chat_sessions WHERE id = ${sessionId} AND user_id = ${userId}
         ), input AS (
-          SELECT * FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(messageRecords)}::jsonb) AS (${importedSet.definition}))
-            WITH ORDINALITY AS m(${importedSet.columns()}, ord)
+          SELECT * FROM ${importedSet.numbered(messageRecords)}
         ), inserted AS (
           INSERT INTO messages (session_id, ${importedSet.columns(undefined, ['createdAt'])}, created_at)
           SELECT owner.id, ${importedSet.columns('m', ['createdAt'])},

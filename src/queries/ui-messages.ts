@@ -87,8 +87,7 @@ export async function saveUIMessages(db: Executor, input: SaveUIMessagesInput): 
       WITH owner AS (
         SELECT id FROM chat_sessions WHERE id = ${sessionId} AND user_id = ${userId}
       ), input AS (
-        SELECT * FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(messageRecords)}::jsonb) AS (${messageSet.definition}))
-          WITH ORDINALITY AS m(${messageSet.columns()}, ord)
+        SELECT * FROM ${messageSet.numbered(messageRecords)}
       ), saved AS (
         INSERT INTO messages AS t (session_id, ${messageSet.columns()})
         SELECT owner.id, ${messageSet.columns('m')}

@@ -4,30 +4,19 @@
  * then the conversation loaded back with loadUIMessages.
  */
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
 import { generateId, parseJsonEventStream, simulateReadableStream, readUIMessageStream, type UIMessage, type UIMessageChunk, uiMessageChunkSchema, validateUIMessages } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
-import { afterAll, beforeAll, expect, test, vi } from 'vitest';
-// @ts-expect-error: the example is plain JavaScript, as a newcomer would copy it
-import { createApp } from '../../examples/rag-api/app.mjs';
+import { expect, test, vi } from 'vitest';
 import { getCitationsForMessage, loadUIMessages } from '../../src/index.ts';
 import { useDatabase } from '../support/context.ts';
+import { serveExample, useExampleServer } from '../support/example-server.ts';
 import { insertSession, insertUser } from '../support/factories.ts';
 
 const t = useDatabase();
-let server: ServerType;
-let base: string;
-
-beforeAll(async () => {
-  server = serve({ fetch: createApp(t.api).fetch, hostname: '127.0.0.1', port: 0 });
-  await new Promise((resolve) => server.once('listening', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise((resolve) => server.close(resolve)));
+const example = useExampleServer(t);
 
 const post = (userId: string, body: unknown) =>
-  fetch(`${base}/chat`, { method: 'POST', headers: { 'x-user-id': userId, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(`${example.base}/chat`, { method: 'POST', headers: { 'x-user-id': userId, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
 /** The answer as useChat assembles it: the SSE body parsed into UI message chunks, then read into a UIMessage. */
 async function readAnswer(response: Response): Promise<UIMessage> {
@@ -97,7 +86,7 @@ test('two turns through POST /chat: streamed, cited answers; each message stored
   expect(textOf(third)).toBe('Gazebo simulates robots and their sensors. [1]');
 
   // What a client restores the chat from.
-  const restored = await fetch(`${base}/chat/${sessionId}`, { headers: { 'x-user-id': userId } });
+  const restored = await fetch(`${example.base}/chat/${sessionId}`, { headers: { 'x-user-id': userId } });
   expect(restored.status).toBe(200);
   const page = (await restored.json()) as { messages: UIMessage[]; nextCursor: string | null };
   expect(page.messages).toHaveLength(6);
@@ -116,7 +105,7 @@ test("another user's session is a 404 before anything streams; invalid messages 
   const sessionId = await insertSession(t.sql, userId);
 
   expect((await post(randomUUID(), { id: sessionId, message: userMessage('What is DDS?') })).status).toBe(404);
-  expect((await fetch(`${base}/chat/${sessionId}`, { headers: { 'x-user-id': randomUUID() } })).status).toBe(404);
+  expect((await fetch(`${example.base}/chat/${sessionId}`, { headers: { 'x-user-id': randomUUID() } })).status).toBe(404);
   expect((await post(userId, { id: sessionId, message: { id: 'x', role: 'user' } })).status).toBe(400);
   expect((await post(userId, { id: sessionId })).status).toBe(400);
   expect((await post(userId, 'not json')).status).toBe(400);
@@ -142,14 +131,13 @@ test('a client that leaves mid-answer: the model is stopped, the answer so far s
       }),
     }),
   });
-  const slow = serve({ fetch: createApp(t.api, { model: slowModel }).fetch, hostname: '127.0.0.1', port: 0 });
-  await new Promise((resolve) => slow.once('listening', resolve));
+  const slow = await serveExample(t.api, { model: slowModel });
   try {
     const userId = await insertUser(t.sql);
     const sessionId = await insertSession(t.sql, userId);
     const question = userMessage('What is DDS?');
     const controller = new AbortController();
-    const response = await fetch(`http://127.0.0.1:${(slow.address() as AddressInfo).port}/chat`, {
+    const response = await fetch(`${slow.base}/chat`, {
       method: 'POST',
       headers: { 'x-user-id': userId, 'content-type': 'application/json' },
       body: JSON.stringify({ id: sessionId, message: question }),
@@ -177,9 +165,6 @@ test('a client that leaves mid-answer: the model is stopped, the answer so far s
     const { messages } = await loadUIMessages(t.api, { sessionId, userId });
     expect(await validateUIMessages({ messages })).toEqual(messages);
   } finally {
-    await new Promise((resolve) => {
-      slow.close(resolve);
-      (slow as { closeAllConnections?: () => void }).closeAllConnections?.(); // the aborted request's socket too
-    });
+    await slow.close();
   }
 });

@@ -1,26 +1,15 @@
 /** The example API, started on a loopback port and driven with fetch, bad input included. */
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-// @ts-expect-error: the example is plain JavaScript, as a newcomer would copy it
-import { createApp } from '../../examples/rag-api/app.mjs';
+import { expect, test } from 'vitest';
 import { useDatabase } from '../support/context.ts';
+import { useExampleServer } from '../support/example-server.ts';
 import { insertUser } from '../support/factories.ts';
 
 const t = useDatabase();
-let server: ServerType;
-let base: string;
-
-beforeAll(async () => {
-  server = serve({ fetch: createApp(t.api).fetch, hostname: '127.0.0.1', port: 0 });
-  await new Promise((resolve) => server.once('listening', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise((resolve) => server.close(resolve)));
+const example = useExampleServer(t);
 
 const call = async (userId: string, method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${base}${path}`, {
+  const response = await fetch(`${example.base}${path}`, {
     method,
     headers: { 'x-user-id': userId, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
@@ -68,7 +57,7 @@ test('bad input is a 400 with the issues; another user is a 404; no user is a 40
   expect((await call(userId, 'POST', `/sessions/${sessionId}/messages`, 'not json')).status).toBe(400);
   expect((await call(userId, 'GET', '/sessions/not-a-uuid')).status).toBe(400);
   expect((await call(randomUUID(), 'GET', `/sessions/${sessionId}`)).status).toBe(404);
-  expect((await fetch(`${base}/sessions`)).status).toBe(401);
+  expect((await fetch(`${example.base}/sessions`)).status).toBe(401);
   const [count] = await t.sql`SELECT count(*)::int AS n FROM messages WHERE session_id = ${sessionId}`;
   expect(count!.n).toBe(0);
 });

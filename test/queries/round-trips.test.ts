@@ -3,8 +3,7 @@
  * server (each time the client speaks after the server did): every helper
  * costs one, once its prepared statement exists on the connection.
  */
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { closeDb, createDb, type PostgresDatabase } from '../../src/connection/create-db.ts';
+import { expect, test } from 'vitest';
 import {
   addMessage,
   createSession,
@@ -22,29 +21,19 @@ import {
 } from '../../src/queries/index.ts';
 import { useDatabase } from '../support/context.ts';
 import { insertUser } from '../support/factories.ts';
-import { startTcpProxyTo, type TcpProxy } from '../support/tcp-proxy.ts';
+import { useCountedDatabase } from '../support/round-trips.ts';
 
 const t = useDatabase();
-let proxy: TcpProxy;
-let db: PostgresDatabase;
+const wire = useCountedDatabase(t);
 
-beforeAll(async () => {
-  proxy = await startTcpProxyTo(t.url);
-  db = createDb({ url: proxy.urlThrough(t.url), max: 1 });
-});
-afterAll(async () => {
-  await closeDb(db);
-  await proxy.close();
-});
-
+/** Round trips of a warm call: the first one prepares the statement (a describe, then the execute). */
 async function roundTrips(call: () => Promise<unknown>): Promise<number> {
-  await call(); // the first call prepares the statement (a describe, then the execute)
-  const before = proxy.roundTrips;
   await call();
-  return proxy.roundTrips - before;
+  return wire.roundTrips(call);
 }
 
 test('each helper is one network round trip', async () => {
+  const { db } = wire;
   const userId = await insertUser(t.sql);
   const session = await createSession(db, { userId });
   const ref = { sessionId: session.id, userId };
@@ -78,6 +67,7 @@ test('each helper is one network round trip', async () => {
 });
 
 test("drizzle's own (unprepared) execution would take two: what the prepared path saves", async () => {
+  const { db } = wire;
   const { sql } = await import('drizzle-orm');
   const userId = await insertUser(t.sql);
   expect(await roundTrips(() => db.execute(sql`SELECT id FROM users WHERE id = ${userId}`))).toBe(2);

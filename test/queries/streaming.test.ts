@@ -24,7 +24,7 @@ import {
 import { packageRoot } from '../../src/migrate/files.ts';
 import { useDatabase } from '../support/context.ts';
 import { storeStreamedAnswer } from './streaming-sample.ts';
-import { startTcpProxyTo, type TcpProxy } from '../support/tcp-proxy.ts';
+import { useCountedDatabase } from '../support/round-trips.ts';
 
 const t = useDatabase({ modules: ['chat', 'rls'] });
 
@@ -285,30 +285,20 @@ describe("the README's sample", () => {
 });
 
 describe('round trips', () => {
-  let proxy: TcpProxy;
-  let db: PostgresDatabase;
-  beforeAll(async () => {
-    proxy = await startTcpProxyTo(t.url);
-    db = createDb({ url: proxy.urlThrough(t.url), max: 1 });
-  });
-  afterAll(async () => {
-    await closeDb(db);
-    await proxy.close();
-  });
+  const counted = useCountedDatabase(t);
 
   test('each step is one network round trip', async () => {
     const ref = await userWithSession();
     const answer = async (id: string) => {
-      const counted: Record<string, number> = {};
+      const trips: Record<string, number> = {};
+      const { db } = counted;
       const count = async (name: string, call: () => Promise<unknown>) => {
-        const before = proxy.roundTrips;
-        await call();
-        counted[name] = proxy.roundTrips - before;
+        trips[name] = await counted.roundTrips(call);
       };
       await count('startAssistantMessage', () => startAssistantMessage(db, { ...ref, id }));
       await count('appendToMessage', () => appendToMessage(db, { ...ref, id, text: 'DDS', parts: [{ type: 'step-start' }] }));
       await count('finishMessage', () => finishMessage(db, { ...ref, id, status: 'complete', usage: { totalTokens: 3 } }));
-      return counted;
+      return trips;
     };
     await answer('warm-up'); // the first call of each prepares its statement
     expect(await answer('counted')).toEqual({ startAssistantMessage: 1, appendToMessage: 1, finishMessage: 1 });
