@@ -27,6 +27,7 @@ import { loadModules } from './migrate/config.ts';
 import { moduleSource, packageRoot, readMigrations } from './migrate/files.ts';
 import {
   installSources,
+  sourcesWithRequirements,
   isScope,
   moduleNames,
   migrate,
@@ -525,7 +526,7 @@ async function adoptCommand(args: string[], io: Io): Promise<number> {
   if (values.help) return printHelp(io, 'adopt');
   const scope = parseScope(values.scope);
   const set = await loadModules(io.cwd);
-  const sources = values.module === undefined ? installSources(scope, set) : withRequirements(values.module, set);
+  const sources = values.module === undefined ? installSources(scope, set) : sourcesWithRequirements([values.module], set);
   return withDatabase(io, async (client) => {
     io.out(`rag-chat-db adopt: ${client.description}, scope ${scope} (${sources.map((source) => source.name).join(', ')})`);
     // The scratch build prints no progress: its "applied" lines would read as if the database were changed.
@@ -539,20 +540,6 @@ async function adoptCommand(args: string[], io: Io): Promise<number> {
     for (const line of report.differences) io.out(`  ${line}`);
     return exitCodes.failed;
   });
-}
-
-/** One module and everything it requires, in the set's order (dependencies first). */
-function withRequirements(name: string, set: ModuleSet) {
-  const chosen = new Set<string>();
-  const add = (module: string) => {
-    const info = set.get(module);
-    if (!info) throw new UsageError(`--module must be one of ${set.all.map((entry) => entry.name).join(', ')}, not "${module}"`);
-    if (chosen.has(module)) return;
-    chosen.add(module);
-    info.requires.forEach(add);
-  };
-  add(name);
-  return set.all.filter((info) => chosen.has(info.name)).map((info) => moduleSource(info));
 }
 
 /**

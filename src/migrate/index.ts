@@ -12,19 +12,7 @@
 import { type MigrationTarget, migrationClientOf } from './client.ts';
 import { MigrationRefusedError } from './errors.ts';
 import { type MigrationSource, moduleSource } from './files.ts';
-import {
-  type BuiltinModuleName,
-  builtinModuleNames,
-  builtinModules,
-  isModuleName,
-  type ModuleInfo,
-  type ModuleName,
-  type ModuleSet,
-  moduleNames,
-  modules,
-  type Scope,
-  scopes,
-} from './modules.ts';
+import { builtinModules, type ModuleInfo, type ModuleName, type ModuleSet, moduleNames, type Scope, scopes } from './modules.ts';
 import {
   applyMigrations,
   type ResolveAction,
@@ -110,21 +98,30 @@ export function sourceOf(module: ModuleRef, set: ModuleSet = builtinModules): Mi
 }
 
 /**
- * What `init --scope S` applies: the scope's built-in modules and those the
- * application modules require (each with what it requires: `link` brings
- * auth and chat), in our order, then every application module in
- * dependency order. `init --scope rls` in a project whose module requires
- * auth applies auth's pending files too, rather than refusing.
+ * The sources of `names` and of every module they require, transitively, in
+ * the set's order (ours first, then the application's, each after what it
+ * requires). MigrationRefusedError for a name the set does not hold.
+ */
+export function sourcesWithRequirements(names: readonly string[], set: ModuleSet = builtinModules): MigrationSource[] {
+  const chosen = new Set<string>();
+  const add = (name: string) => {
+    if (chosen.has(name)) return;
+    chosen.add(name);
+    sourceOf(name, set); // refuses a name the set does not hold
+    set.get(name)!.requires.forEach(add);
+  };
+  names.forEach(add);
+  return set.all.filter((info) => chosen.has(info.name)).map((info) => moduleSource(info));
+}
+
+/**
+ * What `init --scope S` applies: the scope's built-in modules, every
+ * application module, and what they require (`link` brings auth and chat).
+ * `init --scope rls` in a project whose module requires auth applies auth's
+ * pending files too, rather than refusing.
  */
 export function installSources(scope: Scope, set: ModuleSet = builtinModules): MigrationSource[] {
-  const builtin = new Set<BuiltinModuleName>(scopes[scope]);
-  const add = (name: string) => {
-    if (!isModuleName(name) || builtin.has(name)) return;
-    builtin.add(name);
-    modules[name].requires.forEach(add);
-  };
-  for (const info of set.app) info.requires.forEach(add);
-  return [...builtinModuleNames.filter((name) => builtin.has(name)).map((name) => moduleSource(name)), ...set.app.map((info) => moduleSource(info))];
+  return sourcesWithRequirements([...scopes[scope], ...set.app.map((info) => info.name)], set);
 }
 
 /**

@@ -172,5 +172,6 @@ describe('adopt: a database built without rag-chat-db', () => {
     const adopted = await cli(['adopt', '--module', 'app'], { cwd, env });
     expect(adopted).toMatchObject({ code: exitCodes.ok, stdout: expect.stringContaining('recorded 1 migration as applied') });
     expect(await cli(['init'], { cwd, env })).toMatchObject({ code: exitCodes.ok, stdout: expect.stringContaining('up to date') });
+    expect(await cli(['adopt', '--module', 'nope'], { cwd, env })).toMatchObject({ code: exitCodes.refused, stderr: expect.stringContaining('"nope" is not a module here') });
   });
 });
