@@ -21,9 +21,9 @@ import { mockModel, mockRetrieve } from './mock-ai.mjs';
 
 /**
  * @param {import('rag-chat-db').Executor} db - from createDb or createEmbeddedDb (rag-chat-db/node), or any drizzle database with the schema
- * @param {Partial<Parameters<typeof chatRoutes>[2]>} [ai] - the chat route's model and retriever (mock ones by default)
+ * @param {Partial<Parameters<typeof chatRoutes>[2]>} [ai] - the chat route's model and retriever (mock ones by default) and its resumable streams (none by default)
  */
-export function createApp(db, { model = mockModel(), retrieve = mockRetrieve } = {}) {
+export function createApp(db, { model = mockModel(), retrieve = mockRetrieve, streams } = {}) {
   const app = new Hono();
 
   app.use('*', async (c, next) => {
@@ -62,7 +62,7 @@ export function createApp(db, { model = mockModel(), retrieve = mockRetrieve } =
     c.json(await setFeedback(db, { ...(await body(c)), messageId: c.req.param('id'), userId: c.get('userId') })),
   );
 
-  chatRoutes(app, db, { model, retrieve }); // POST /chat, GET /chat/:id: the AI SDK's useChat
+  chatRoutes(app, db, { model, retrieve, streams }); // POST /chat, GET /chat/:id, GET /chat/:id/stream: the AI SDK's useChat
 
   app.get('/me/export', async (c) => c.json(await exportUserData(db, { userId: c.get('userId') })));
   app.delete('/me', async (c) => c.json(await eraseUser(db, { userId: c.get('userId') })));

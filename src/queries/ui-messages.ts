@@ -69,13 +69,14 @@ export interface SavedUIMessage {
  * stored already is updated in place (role, parts, content, metadata and
  * status; usage only where `details` gives it) and its citations are
  * replaced by its sources; one that did not change is not written at all. Touches the session's updated_at and
- * last_message_at. One statement, one round trip, all or nothing.
+ * last_message_at, and sets its active_stream_id when `activeStreamId` is given (a stream id before an answer
+ * streams, null when it ended: the AI SDK's resumable streams). One statement, one round trip, all or nothing.
  * NotFoundError if the session is not the user's (nothing is written);
  * ValidationError, before any SQL, for a message or part that cannot be
  * stored (see uiMessageLimits).
  */
 export async function saveUIMessages(db: Executor, input: SaveUIMessagesInput): Promise<{ messages: SavedUIMessage[] }> {
-  const { sessionId, userId, messages: rows } = parseInput(saveUIMessagesInput, input);
+  const { sessionId, userId, messages: rows, activeStreamId } = parseInput(saveUIMessagesInput, input);
   const messageRecords = rows.map((row) => messageSet.record(row));
   const citationRecords = rows.flatMap((row) => citationRecordsOf(row.clientId, row.citations));
   // The citations of the messages in `saved` (the upsert's rows). Inside withUser, a statement of its own after the messages (see actsForUser).
@@ -98,6 +99,7 @@ export async function saveUIMessages(db: Executor, input: SaveUIMessagesInput): 
       )${apart ? sql`` : sql`, ${citations}`}, touched AS (
         UPDATE chat_sessions s
         SET updated_at = now(), last_message_at = greatest(s.last_message_at, (SELECT max(created_at) FROM saved WHERE inserted))
+            ${activeStreamId === undefined ? sql`` : sql`, active_stream_id = ${activeStreamId}`}
         FROM owner
         WHERE s.id = owner.id
       )

@@ -278,12 +278,17 @@ export function uiMessageValidators(limits: Readonly<Limits>, citations: Pick<Re
     latencyMs: z.number().int().min(0).max(2 ** 31 - 1).optional(),
   });
 
+  /** A resumable stream's id (chat_sessions.active_stream_id): as long as a message id may be. */
+  const streamId = boundedText(clientIdMaxLength, { min: 1 });
+
   const saveUIMessagesInput = z
     .strictObject({
       sessionId: idSchema,
       userId: idSchema,
       messages: z.array(uiMessage).min(1).max(uiMessageLimits.messages, { message: `at most ${uiMessageLimits.messages} messages per save` }),
       details: z.record(z.string(), details).optional(),
+      /** The session's resumable stream: a stream id while an answer streams, null once it ended; absent leaves it as it is. */
+      activeStreamId: streamId.nullable().optional(),
     })
     .superRefine((input, ctx) => {
       const ids = new Set<string>();
@@ -316,7 +321,7 @@ export function uiMessageValidators(limits: Readonly<Limits>, citations: Pick<Re
           citations: messageCitations,
         };
       });
-      return { sessionId: input.sessionId, userId: input.userId, messages: rows };
+      return { sessionId: input.sessionId, userId: input.userId, messages: rows, activeStreamId: input.activeStreamId };
     });
 
   const streamRef = {
@@ -331,7 +336,7 @@ export function uiMessageValidators(limits: Readonly<Limits>, citations: Pick<Re
   const startAssistantMessageInput = z.strictObject({
     ...streamRef,
     /** The session's active stream id while this answer streams (the AI SDK's resumable streams); default: the message id. */
-    streamId: boundedText(clientIdMaxLength, { min: 1 }).optional(),
+    streamId: streamId.optional(),
     metadata: metadata.optional(),
   });
 

@@ -7,6 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { generateId, parseJsonEventStream, simulateReadableStream, readUIMessageStream, type UIMessage, type UIMessageChunk, uiMessageChunkSchema, validateUIMessages } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import { expect, test, vi } from 'vitest';
+// @ts-expect-error: the example is plain JavaScript, as a newcomer would copy it
+import { inMemoryStreams } from '../../examples/rag-api/streams.mjs';
 import { getCitationsForMessage, loadUIMessages } from '../../src/index.ts';
 import { useDatabase } from '../support/context.ts';
 import { serveExample, useExampleServer } from '../support/example-server.ts';
@@ -114,9 +116,10 @@ test("another user's session is a 404 before anything streams; invalid messages 
   expect(count!.n).toBe(0);
 });
 
-test('a client that leaves mid-answer: the model is stopped, the answer so far saved with status aborted', async () => {
-  const words = Array.from({ length: 100 }, (_, i) => `word${i} `);
-  const slowModel = new MockLanguageModelV4({
+/** A model that streams 100 words, one per 20 ms. */
+const slowWords = Array.from({ length: 100 }, (_, i) => `word${i} `);
+function slowModel() {
+  return new MockLanguageModelV4({
     modelId: 'slow',
     doStream: async () => ({
       stream: simulateReadableStream({
@@ -124,14 +127,19 @@ test('a client that leaves mid-answer: the model is stopped, the answer so far s
         chunks: [
           { type: 'stream-start', warnings: [] },
           { type: 'text-start', id: 'a' },
-          ...words.map((delta) => ({ type: 'text-delta' as const, id: 'a', delta })),
+          ...slowWords.map((delta) => ({ type: 'text-delta' as const, id: 'a', delta })),
           { type: 'text-end', id: 'a' },
           { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage: { inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 100, text: 100, reasoning: 0 } } },
         ],
       }),
     }),
   });
-  const slow = await serveExample(t.api, { model: slowModel });
+}
+
+test('a client that leaves mid-answer: the model is stopped, the answer so far saved with status aborted', async () => {
+  const words = slowWords;
+  const model = slowModel();
+  const slow = await serveExample(t.api, { model });
   try {
     const userId = await insertUser(t.sql);
     const sessionId = await insertSession(t.sql, userId);
@@ -159,11 +167,61 @@ test('a client that leaves mid-answer: the model is stopped, the answer so far s
     );
     expect(rows[0]).toMatchObject({ client_id: question.id, status: 'complete' });
     expect(rows[1]!.status).toBe('aborted');
-    expect(slowModel.doStreamCalls[0]!.abortSignal?.aborted).toBe(true); // the model was told to stop
+    expect(model.doStreamCalls[0]!.abortSignal?.aborted).toBe(true); // the model was told to stop
     expect(rows[1]!.content).toMatch(/^word0 word1 word2 word3 /);
     expect(rows[1]!.content.length).toBeLessThan(words.join('').length);
     const { messages } = await loadUIMessages(t.api, { sessionId, userId });
     expect(await validateUIMessages({ messages })).toEqual(messages);
+  } finally {
+    await slow.close();
+  }
+});
+
+test('resumable streams: a client that reloads mid-answer resumes it from GET /chat/:id/stream; the model runs on; stored once, complete; then 204', async () => {
+  const model = slowModel();
+  const slow = await serveExample(t.api, { model, streams: inMemoryStreams() });
+  try {
+    const userId = await insertUser(t.sql);
+    const sessionId = await insertSession(t.sql, userId);
+    const question = userMessage('What is DDS?');
+    const controller = new AbortController();
+    const response = await fetch(`${slow.base}/chat`, {
+      method: 'POST',
+      headers: { 'x-user-id': userId, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: sessionId, message: question }),
+      signal: controller.signal,
+    });
+    const reader = response.body!.getReader();
+    let seen = '';
+    while (!seen.includes('word3 ')) seen += new TextDecoder().decode((await reader.read()).value);
+    controller.abort(); // the page reloads
+
+    // Stored before the answer began: the question, and which stream answers it.
+    const [session] = await t.sql<{ active_stream_id: string | null }[]>`SELECT active_stream_id FROM chat_sessions WHERE id = ${sessionId}`;
+    expect(session!.active_stream_id).toEqual(expect.any(String));
+    expect((await loadUIMessages(t.api, { sessionId, userId })).messages).toEqual([question]);
+    // Another user cannot follow it.
+    expect((await fetch(`${slow.base}/chat/${sessionId}/stream`, { headers: { 'x-user-id': randomUUID() } })).status).toBe(404);
+
+    // useChat({ resume: true }) on the new page: the whole answer, from its start.
+    const resumed = await fetch(`${slow.base}/chat/${sessionId}/stream`, { headers: { 'x-user-id': userId } });
+    const answer = await readAnswer(resumed);
+    expect(textOf(answer)).toBe(slowWords.join(''));
+    expect(model.doStreamCalls[0]!.abortSignal?.aborted).not.toBe(true); // the model was not stopped
+
+    const stored = await vi.waitFor(
+      async () => {
+        const [row] = await t.sql<{ active_stream_id: string | null }[]>`SELECT active_stream_id FROM chat_sessions WHERE id = ${sessionId}`;
+        expect(row!.active_stream_id).toBeNull();
+        return loadUIMessages(t.api, { sessionId, userId });
+      },
+      { timeout: 5_000, interval: 50 },
+    );
+    expect(stored.messages).toEqual([question, answer]);
+    const rows = await t.sql`SELECT status FROM messages WHERE session_id = ${sessionId} ORDER BY seq`;
+    expect(rows.map((row) => row.status)).toEqual(['complete', 'complete']);
+    // Nothing streams now: 204, as useChat expects.
+    expect((await fetch(`${slow.base}/chat/${sessionId}/stream`, { headers: { 'x-user-id': userId } })).status).toBe(204);
   } finally {
     await slow.close();
   }

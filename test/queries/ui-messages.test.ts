@@ -212,6 +212,28 @@ describe('saveUIMessages and loadUIMessages', () => {
     expect([row!.status, row!.content]).toEqual(['aborted', 'ROS 2 uses']);
   });
 
+  test("activeStreamId sets the session's resumable stream, null clears it, absent leaves it; a bad one or another user's session writes nothing", async () => {
+    const { userId, sessionId } = await userWithSession();
+    const activeStream = async () => (await t.sql<{ a: string | null }[]>`SELECT active_stream_id AS a FROM chat_sessions WHERE id = ${sessionId}`)[0]!.a;
+    const question: UIMessage = { id: 'q1', role: 'user', parts: [{ type: 'text', text: 'What is DDS?' }] };
+    await saveUIMessages(t.api, { sessionId, userId, messages: [question], activeStreamId: 'stream-1' });
+    expect(await activeStream()).toBe('stream-1');
+    await saveUIMessages(t.api, { sessionId, userId, messages: [question] });
+    expect(await activeStream()).toBe('stream-1');
+
+    for (const activeStreamId of ['', 'x'.repeat(201), 'a\u0000b']) {
+      const error = await saveUIMessages(t.api, { sessionId, userId, messages: [{ ...question, id: 'q2' }], activeStreamId }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).issues[0]!.path).toEqual(['activeStreamId']);
+    }
+    await expect(saveUIMessages(t.api, { sessionId, userId: (await insertUser(t.sql)), messages: [question], activeStreamId: null })).rejects.toBeInstanceOf(NotFoundError);
+    expect(await activeStream()).toBe('stream-1');
+    expect((await storedRows(sessionId)).map((row) => row.client_id)).toEqual(['q1']);
+
+    await saveUIMessages(t.api, { sessionId, userId, messages: [question], activeStreamId: null });
+    expect(await activeStream()).toBeNull();
+  });
+
   test('keyset pages of a long history, newest first, each page oldest first', async () => {
     const { userId, sessionId } = await userWithSession();
     const history: UIMessage[] = Array.from({ length: 7 }, (_, i) => ({ id: `m${i}`, role: i % 2 ? 'assistant' : 'user', parts: [{ type: 'text', text: `message ${i}` }] }));
