@@ -87,23 +87,71 @@ interface Problem {
 
 const storableMessage = 'must not contain NUL characters (Postgres cannot store them) or unpaired UTF-16 surrogates';
 
-/** Where a node sits in a part: its parent's trail and its key (a path is built only for a problem). */
-interface Trail {
-  up: Trail | undefined;
-  key: string | number;
-}
-const pathOf = (trail: Trail | undefined): (string | number)[] => {
-  const path: (string | number)[] = [];
-  for (let at = trail; at; at = at.up) path.unshift(at.key);
-  return path;
-};
-
 /**
- * Why a part cannot be stored as it is, or its size in bytes as JSON. Walks
- * with an explicit stack (a part nested 100,000 deep is refused at the depth
- * bound, never a stack overflow); object keys whose value is `undefined` are
- * left out, as JSON.stringify leaves them (the AI SDK writes such keys).
+ * The size in UTF-8 bytes of `JSON.stringify(node)`, or why the value cannot
+ * be stored as it is (its path built on the way back up; nothing is allocated
+ * for a value that can). The recursion stops at the depth bound, so a part
+ * nested 100,000 deep is refused there, never a stack overflow. Object keys
+ * whose value is `undefined` are skipped, as JSON.stringify leaves them out
+ * (the AI SDK writes such keys).
  */
+function jsonSize(node: unknown, depth: number): Problem | number {
+  if (typeof node === 'string') return stringSize(node);
+  if (typeof node === 'number') return Number.isFinite(node) ? String(node).length : { path: [], message: 'numbers must be finite' };
+  if (typeof node === 'boolean') return node ? 4 : 5;
+  if (node === null) return 4;
+  if (typeof node !== 'object') return { path: [], message: 'must hold only JSON values (no undefined in arrays, functions or bigints)' };
+  if (depth >= uiMessageLimits.depth) return { path: [], message: `must be nested at most ${uiMessageLimits.depth} deep` };
+  if (Array.isArray(node)) {
+    let size = node.length === 0 ? 2 : node.length + 1; // brackets and commas
+    for (let index = 0; index < node.length; index++) {
+      const item = jsonSize(node[index], depth + 1);
+      if (typeof item !== 'number') return (item.path.unshift(index), item);
+      size += item;
+    }
+    return size;
+  }
+  const prototype = Object.getPrototypeOf(node);
+  if (prototype !== Object.prototype && prototype !== null) return { path: [], message: 'must hold only JSON values (no dates, maps or class instances)' };
+  let size = 1; // the opening brace; each member then adds its comma or the closing brace
+  let members = 0;
+  for (const key in node) {
+    if (!Object.hasOwn(node, key)) continue;
+    const value = (node as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    const keySize = stringSize(key);
+    if (typeof keySize !== 'number') return { path: [], message: `keys ${storableMessage}` };
+    const item = jsonSize(value, depth + 1);
+    if (typeof item !== 'number') return (item.path.unshift(key), item);
+    size += keySize + 1 + item + 1; // key, colon, value, comma or brace
+    members++;
+  }
+  return members === 0 ? 2 : size;
+}
+
+/** Printable ASCII other than `"` and `\`: a string of only these is its length plus two quotes as JSON. */
+const plainJson = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** A string's size as JSON in UTF-8 bytes (quotes and escapes included), or why it cannot be stored. */
+function stringSize(text: string): Problem | number {
+  if (plainJson.test(text)) return text.length + 2;
+  if (!isStorableText(text)) return { path: [], message: `strings ${storableMessage}` };
+  let bytes = 2;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit === 0x22 || unit === 0x5c) bytes += 2; // \" and \\
+    else if (unit < 0x20) bytes += unit === 0x08 || unit === 0x09 || unit === 0x0a || unit === 0x0c || unit === 0x0d ? 2 : 6; // \n or \u0001
+    else if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff) {
+      bytes += 4; // a surrogate pair (well formed: checked above)
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** Why a part cannot be stored as it is, or its size in UTF-8 bytes as JSON. */
 function partProblem(part: unknown): Problem | number {
   if (part === null || typeof part !== 'object' || Array.isArray(part)) return { path: [], message: 'a part must be an object' };
   const { type } = part as { type?: unknown };
@@ -118,50 +166,10 @@ function partProblem(part: unknown): Problem | number {
   }
   if (type.startsWith('data-') && !('data' in part)) return { path: ['data'], message: 'a data part needs data' };
 
-  const stack: [unknown, number, Trail | undefined][] = [[part, 0, undefined]];
-  while (stack.length > 0) {
-    const [node, depth, trail] = stack.pop()!;
-    if (typeof node === 'string') {
-      if (!isStorableText(node)) return { path: pathOf(trail), message: `strings ${storableMessage}` };
-    } else if (typeof node === 'number') {
-      if (!Number.isFinite(node)) return { path: pathOf(trail), message: 'numbers must be finite' };
-    } else if (node !== null && typeof node === 'object') {
-      if (depth >= uiMessageLimits.depth) return { path: pathOf(trail), message: `must be nested at most ${uiMessageLimits.depth} deep` };
-      if (Array.isArray(node)) {
-        for (let index = 0; index < node.length; index++) stack.push([node[index], depth + 1, { up: trail, key: index }]);
-      } else {
-        const prototype = Object.getPrototypeOf(node);
-        if (prototype !== Object.prototype && prototype !== null) return { path: pathOf(trail), message: 'must hold only JSON values (no dates, maps or class instances)' };
-        for (const key in node) {
-          if (!Object.hasOwn(node, key)) continue;
-          if (!isStorableText(key)) return { path: pathOf(trail), message: `keys ${storableMessage}` };
-          const item = (node as Record<string, unknown>)[key];
-          if (item !== undefined) stack.push([item, depth + 1, { up: trail, key }]);
-        }
-      }
-    } else if (typeof node !== 'boolean' && node !== null) {
-      return { path: pathOf(trail), message: 'must hold only JSON values (no undefined in arrays, functions or bigints)' };
-    }
-  }
-  const bytes = utf8Bytes(JSON.stringify(part));
+  const bytes = jsonSize(part, 0);
+  if (typeof bytes !== 'number') return bytes;
   const maximum = partBytesOf(type);
   if (bytes > maximum) return { path: [], message: `a ${type} part must be at most ${maximum} bytes as JSON (it is ${bytes})` };
-  return bytes;
-}
-
-/** UTF-8 length of a string (no Buffer: the root entry runs on edge runtimes); ASCII text, the usual case, is its length. */
-function utf8Bytes(text: string): number {
-  if (!/[^\x00-\x7f]/.test(text)) return text.length;
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) bytes += 1;
-    else if (unit < 0x800) bytes += 2;
-    else if (unit >= 0xd800 && unit <= 0xdbff) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
   return bytes;
 }
 
@@ -199,14 +207,6 @@ export const contentSeparator = '\n\n';
 export function uiMessageValidators(limits: Readonly<Limits>, citations: Pick<ReturnType<typeof citationValidators>, 'citationInput'> = citationValidators(limits)) {
   const clientId = boundedText(clientIdMaxLength, { min: 1 });
   const metadata = jsonObjectSchemaOf(limits);
-  const sourceMetadata = z
-    .object({
-      documentId: z.unknown().optional(),
-      chunkId: z.unknown().optional(),
-      score: z.unknown().optional(),
-      snippet: z.unknown().optional(),
-    })
-    .loose();
 
   /**
    * The citation rows of a message's sources (`source-url`, `source-document`), numbered in part order, by the
@@ -219,8 +219,9 @@ export function uiMessageValidators(limits: Readonly<Limits>, citations: Pick<Re
     }
     return sources
       .map((part, sourceIndex) => {
-        const meta = sourceMetadata.safeParse((part.providerMetadata as Record<string, unknown> | undefined)?.[sourceMetadataKey] ?? {});
-        const given = meta.success ? meta.data : {};
+        // What the convention names, if the part has it as an object (citationInput checks each value).
+        const meta = (part.providerMetadata as Record<string, unknown> | undefined)?.[sourceMetadataKey];
+        const given = (meta !== null && typeof meta === 'object' && !Array.isArray(meta) ? meta : {}) as { documentId?: unknown; chunkId?: unknown; score?: unknown; snippet?: unknown };
         const citation = citations.citationInput.safeParse({
           documentId: given.documentId ?? part.sourceId,
           ...(given.chunkId === undefined ? {} : { chunkId: given.chunkId }),
