@@ -32,7 +32,7 @@ test("the README's AI SDK route is examples/rag-api/chat.mjs: its imports, then 
 
 test("the AI SDK route type-checks against the installed `ai` (strict, as a TypeScript user would paste it; 'rag-chat-db' is dist/, from npm run build)", () => {
   const tsc = join(packageRoot, 'node_modules/typescript/bin/tsc');
-  const files = ['examples/rag-api/chat.mjs', 'examples/rag-api/mock-ai.mjs'];
+  const files = ['examples/rag-api/chat.mjs', 'examples/rag-api/mock-ai.mjs', 'examples/rag-api/streams.mjs'];
   const options = ['--noEmit', '--allowJs', '--checkJs', '--strict', '--skipLibCheck', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node'];
   try {
     execFileSync(process.execPath, [tsc, ...options, ...files], { cwd: packageRoot, encoding: 'utf8' });

@@ -11,34 +11,34 @@ export function inMemoryStreams() {
   /** @type {Map<string, Set<(message: string) => void>>} */
   const channels = new Map();
   const later = (/** @type {() => void} */ deliver) => setImmediate(deliver); // as Redis delivers: after the publish returns
-  return createResumableStreamContext({
-    waitUntil: null,
-    publisher: {
-      connect: async () => {},
-      publish: async (channel, message) => {
-        const listeners = [...(channels.get(channel) ?? [])];
-        for (const listener of listeners) later(() => listener(message));
-        return listeners.length;
-      },
-      set: async (key, value) => {
-        values.set(key, value);
-        return 'OK';
-      },
-      get: async (key) => values.get(key) ?? null,
-      incr: async (key) => {
-        const next = Number(values.get(key) ?? 0) + 1;
-        values.set(key, String(next));
-        return next;
-      },
+  /** @type {import('resumable-stream/generic').Publisher} */
+  const publisher = {
+    connect: async () => {},
+    publish: async (channel, message) => {
+      const listeners = [...(channels.get(channel) ?? [])];
+      for (const listener of listeners) later(() => listener(message));
+      return listeners.length;
     },
-    subscriber: {
-      connect: async () => {},
-      subscribe: async (channel, callback) => {
-        channels.set(channel, (channels.get(channel) ?? new Set()).add(callback));
-      },
-      unsubscribe: async (channel) => {
-        channels.delete(channel);
-      },
+    set: async (key, value) => {
+      values.set(key, value);
+      return 'OK';
     },
-  });
+    get: async (key) => values.get(key) ?? null,
+    incr: async (key) => {
+      const next = Number(values.get(key) ?? 0) + 1;
+      values.set(key, String(next));
+      return next;
+    },
+  };
+  /** @type {import('resumable-stream/generic').Subscriber} */
+  const subscriber = {
+    connect: async () => {},
+    subscribe: async (channel, callback) => {
+      channels.set(channel, (channels.get(channel) ?? new Set()).add(callback));
+    },
+    unsubscribe: async (channel) => {
+      channels.delete(channel);
+    },
+  };
+  return createResumableStreamContext({ waitUntil: null, publisher, subscriber });
 }
