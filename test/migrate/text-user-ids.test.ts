@@ -133,7 +133,7 @@ const visibleTo = (db: Db, userId: string) =>
   );
 
 describe('a database installed before text user ids (every module, rls included, uuid data)', () => {
-  test('upgrades with the runner: data intact, ids text, the schema of a fresh install; link and rls still work; rollback restores uuid, and is refused while a non-uuid id exists', { timeout: 120_000 }, async () => {
+  test('upgrades with init: data intact, ids text, the schema of a fresh install; link and rls still work; rollback restores uuid, and is refused while a non-uuid id exists', { timeout: 120_000 }, async () => {
     const released = releasedTree();
     await withEmptyDatabase(async (url) => {
       await withClients(url, async ({ client, sql, db }) => {
