@@ -19,7 +19,7 @@ import {
 } from '../schema/chat.ts';
 import { type ExportUserDataInput, exportUserDataInput } from '../validators/lifecycle.ts';
 import { type Executor, parseInput, queryRows, readOnly, tableRows, transaction } from './executor.ts';
-import { hasAuthModule } from './installed.ts';
+import { installedModules } from './installed.ts';
 import { citationsOf, rowColumns, rowJson } from './json.ts';
 import { type ConversationMessage, decodeCitations, decodeJson, decodeRow } from './rows.ts';
 
@@ -66,13 +66,15 @@ const after = (alias: string, position: Keyed | undefined) =>
 export async function* streamUserData(db: Executor, input: ExportUserDataInput): AsyncGenerator<UserExportPart> {
   const { userId, pageSize } = parseInput(exportUserDataInput, input);
 
-  if (await hasAuthModule(db)) {
+  const installed = await installedModules(db);
+  if (installed.has('auth')) {
     const [user] = await tableRows(db, users, db.select().from(users).where(eq(users.id, userId)), 'user', readOnly);
     const [profile] = await tableRows(db, userProfiles, db.select().from(userProfiles).where(eq(userProfiles.userId, userId)), 'user', readOnly);
     yield { type: 'user', user: user ?? null, profile: profile ?? null };
   } else {
     yield { type: 'user', user: null, profile: null };
   }
+  if (!installed.has('chat')) return; // our auth module alone: no chat rows to export
 
   for (let position: Keyed | undefined; ; ) {
     const page = await queryRows<Record<string, unknown> & Keyed>(

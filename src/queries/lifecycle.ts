@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { type PurgeSessionsInput, purgeSessionsInput } from '../validators/lifecycle.ts';
 import { type UserIdInput, userIdInput } from '../validators/users.ts';
 import { type Executor, parseInput, queryRows } from './executor.ts';
-import { hasAuthModule } from './installed.ts';
+import { installedModules } from './installed.ts';
 
 export interface ErasedCounts {
   sessions: number;
@@ -21,12 +21,19 @@ export interface ErasedCounts {
  * Deletes everything held about a user: their sessions (with messages,
  * citations and everyone's feedback on them), the feedback they gave, the
  * record of messages they deleted (rate limiting), and,
- * with our auth module installed, their profile and user row. One statement,
- * so all or nothing; one more round trip first reads which modules are installed.
+ * with our auth module installed, their profile and user row (with our auth
+ * module alone, only those). One statement, so all or nothing; first one or
+ * two round trips read which of our modules are installed.
  */
 export async function eraseUser(db: Executor, input: UserIdInput): Promise<ErasedCounts> {
   const { userId } = parseInput(userIdInput, input);
-  const auth = await hasAuthModule(db);
+  const installed = await installedModules(db);
+  const auth = installed.has('auth');
+  if (!installed.has('chat')) {
+    // Our auth module alone: the user's row, and with it their profile.
+    const deleted = auth ? await queryRows(db, sql`DELETE FROM users WHERE id = ${userId} RETURNING 1`, 'user') : [];
+    return { sessions: 0, messages: 0, feedback: 0, user: deleted.length > 0 };
+  }
   const [row] = await queryRows<ErasedCounts>(
     db,
     sql`
