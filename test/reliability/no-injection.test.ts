@@ -25,7 +25,7 @@ const reviewedRawSites: Record<string, number> = {
   'src/queries/ui-messages.ts': 1, // the ON CONFLICT SET list of messages: column names from the drizzle table and constant key lists
   'src/queries/ui-citations.ts': 1, // the ON CONFLICT SET list of citations: column names from the drizzle table
   'src/queries/export.ts': 3, // a constant table alias (twice); one of two constant time columns (the column lists are json.ts's now)
-  'src/queries/installed.ts': 2, // the migrations schema and journal table names, constants
+  'src/queries/installed.ts': 3, // the migrations schema, journal table and module names, constants
   'src/queries/executor.ts': 1, // postgres.js unsafe() with the text drizzle rendered and its bound parameters
   'src/migrate/client.ts': 1, // unsafe() for migration files (trusted code) and bound parameters
 };
