@@ -99,10 +99,17 @@ export function recordsetOf(table: PgTable, keys: readonly string[]) {
       });
       return new SQL(chunks as SQLChunk[]);
     },
-    /** One input object as a record keyed by column names, missing values null (JSON.stringify writes Dates as ISO text). */
+    /**
+     * One input object as a record keyed by column names (JSON.stringify writes Dates as ISO text). Missing
+     * and null values are left out: jsonb_to_recordset reads an absent key as NULL, and a 100-message save
+     * then sends (and Postgres parses) no `"model":null, ...` for every message without usage.
+     */
     record(value: Record<string, unknown>): Record<string, unknown> {
       const record: Record<string, unknown> = {};
-      for (const { key, name } of columns) record[name] = value[key] ?? null;
+      for (const { key, name } of columns) {
+        const item = value[key];
+        if (item !== undefined && item !== null) record[name] = item;
+      }
       return record;
     },
   };
