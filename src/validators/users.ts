@@ -1,11 +1,12 @@
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod';
 import { z } from 'zod';
 import { users } from '../schema/auth.ts';
-import { boundedPattern, boundedText, defaultLimits, idSchema, type Limits, storableText } from './common.ts';
+import { boundedPattern, boundedText, defaultLimits, type Limits, storableText, userIdSchema } from './common.ts';
 
 /** The users validators under `limits` (createValidators composes these; the exports below use the defaults). */
 export function userValidators(limits: Readonly<Limits>) {
   const refinements = {
+    id: () => userIdSchema,
     email: () => boundedPattern(limits.email, storableText(z.email())),
     displayName: () => boundedText(limits.shortText),
   };
@@ -20,13 +21,13 @@ export function userValidators(limits: Readonly<Limits>) {
     createUserInput: insertUserSchema
       .pick({ email: true, displayName: true })
       .partial({ displayName: true })
-      .extend({ id: idSchema.optional() })
+      .extend({ id: userIdSchema.optional() })
       .strict(),
-    userIdInput: z.strictObject({ userId: idSchema }),
+    userIdInput: z.strictObject({ userId: userIdSchema }),
     findUserByEmailInput: z.strictObject({ email: z.string().max(limits.email).pipe(storableText(z.string())) }),
     updateUserInput: updateUserSchema
       .pick({ email: true, displayName: true })
-      .extend({ userId: idSchema })
+      .extend({ userId: userIdSchema })
       .strict()
       .refine((input) => input.email !== undefined || input.displayName !== undefined, { message: 'give email or displayName to change' }),
   };
