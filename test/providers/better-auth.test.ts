@@ -14,21 +14,21 @@ import { createAuth } from '../../examples/better-auth/src/auth.ts';
 import { startChat } from '../../examples/better-auth/src/chat.ts';
 import * as authSchema from '../../examples/better-auth/src/db/auth-schema.ts';
 import { closeDb, createDb, type PostgresDatabase } from '../../src/connection/create-db.ts';
-import {
-  addMessage,
-  deleteMessagesAfter,
-  eraseUser,
-  exportUserData,
-  getConversationWithCitations,
-  getPersonalizationContext,
-  loadUIMessages,
-  saveUIMessages,
-  setFeedback,
-  upsertProfile,
-} from '../../src/queries/index.ts';
+import { eraseUser, exportUserData } from '../../src/queries/index.ts';
 import { dropDatabase } from '../support/databases.ts';
 import { providerSecrets } from '../support/secrets.ts';
-import { blocksOf, foreignKeysTo, type Layout, providerProject, readmeSection, rowsHeldFor, runShellBlock, scratchDatabase } from './support.ts';
+import {
+  blocksOf,
+  foreignKeysTo,
+  heldBy,
+  type Layout,
+  providerProject,
+  readmeSection,
+  rowsHeldFor,
+  runShellBlock,
+  scratchDatabase,
+  useOurHelpers,
+} from './support.ts';
 
 const created: string[] = [];
 afterAll(async () => {
@@ -82,37 +82,17 @@ describe.each<Layout>(['chat', 'all'])('better-auth, --layout %s', (layout) => {
     return { userId: response.user.id, email, cookie };
   }
 
-  /** Through the README's route and the helpers: two sessions, cited answers, feedback, UI messages, a deleted message. */
+  /** Through the README's route, then the rest of our helpers. */
   async function chatAs(user: { userId: string; cookie: string }) {
-    const { userId, cookie } = user;
-    const response = await startChat(db, auth, new Request(`${baseURL}/chat`, { headers: { cookie } }), 'What is ROS 2?');
-    expect(response.status).toBe(201);
-    const { sessionId } = (await response.json()) as { sessionId: string };
-    const answer = await addMessage(db, { sessionId, userId, role: 'assistant', content: 'A robot framework [1].', citations: [{ documentId: 'ros2', citationIndex: 1 }] });
-    await setFeedback(db, { messageId: answer.id, userId, rating: 'up' });
-    const retracted = await addMessage(db, { sessionId, userId, role: 'user', content: 'never mind' });
-    await deleteMessagesAfter(db, { messageId: retracted.id, userId });
-    const second = (await (await startChat(db, auth, new Request(`${baseURL}/chat`, { headers: { cookie } }), 'And DDS?')).json()) as { sessionId: string };
-    await saveUIMessages(db, {
-      sessionId: second.sessionId,
-      userId,
-      messages: [{ id: 'ui-1', role: 'assistant', parts: [{ type: 'text', text: 'DDS is the middleware.' }, { type: 'source-url', sourceId: 's1', url: 'https://docs.ros.org' }] }],
-    });
-    const conversation = await getConversationWithCitations(db, { sessionId, userId });
-    expect(conversation.messages.map((m) => [m.role, m.citations.length, m.feedback?.rating ?? null])).toEqual([
-      ['user', 0, null],
-      ['assistant', 1, 'up'],
-    ]);
-    expect((await loadUIMessages(db, { sessionId: second.sessionId, userId })).messages.map((m) => m.id).at(-1)).toBe('ui-1');
-    if (layout === 'all') {
-      await upsertProfile(db, { userId, experienceLevel: 'beginner', preferredLanguage: 'ur' });
-      expect(await getPersonalizationContext(db, { userId })).toMatchObject({ userId, experienceLevel: 'beginner', preferredLanguage: 'ur' });
-    }
+    const start = async (question: string) => {
+      const response = await startChat(db, auth, new Request(`${baseURL}/chat`, { headers: { cookie: user.cookie } }), question);
+      expect(response.status).toBe(201);
+      return ((await response.json()) as { sessionId: string }).sessionId;
+    };
+    await useOurHelpers(db, user.userId, [await start('What is ROS 2?'), await start('And DDS?')], layout);
   }
 
-  const held = { sessions: 2, messages: 4, citations: 2, feedback: 1, deletedMessages: 1, provider: 1 };
-  const mirrored = layout === 'all' ? { users: 1, profiles: 1 } : {};
-  const none = Object.fromEntries(Object.keys({ ...held, ...mirrored }).map((key) => [key, 0]));
+  const { held, none } = heldBy(layout);
 
   test('link-users added the foreign keys of the layout, ON DELETE CASCADE, and nothing else to the provider', async () => {
     expect(await foreignKeysTo(url, 'public."user"')).toEqual(
@@ -128,12 +108,12 @@ describe.each<Layout>(['chat', 'all'])('better-auth, --layout %s', (layout) => {
     const bystander = await signUp();
     await chatAs(user);
     await chatAs(bystander);
-    expect(await rowsHeldFor(url, user.userId)).toEqual({ ...held, ...mirrored });
+    expect(await rowsHeldFor(url, user.userId)).toEqual(held);
 
     const deleted = await auth.api.deleteUser({ body: {}, headers: new Headers({ cookie: user.cookie }) });
     expect(deleted).toMatchObject({ success: true });
     expect(await rowsHeldFor(url, user.userId)).toEqual(none);
-    expect(await rowsHeldFor(url, bystander.userId)).toEqual({ ...held, ...mirrored });
+    expect(await rowsHeldFor(url, bystander.userId)).toEqual(held);
   });
 
   test('exportUserData and eraseUser: our rows only; the better-auth user and its session stay', async () => {

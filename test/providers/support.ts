@@ -7,6 +7,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, inject } from 'vitest';
+import type { Executor } from '../../src/queries/executor.ts';
+import {
+  addMessage,
+  deleteMessagesAfter,
+  getConversationWithCitations,
+  getPersonalizationContext,
+  loadUIMessages,
+  saveUIMessages,
+  setFeedback,
+  upsertProfile,
+} from '../../src/queries/index.ts';
 import { packageRoot } from '../../src/migrate/files.ts';
 import { cli } from '../support/cli.ts';
 import { type ConsumerProject, consumerProject } from '../support/consumer-project.ts';
@@ -161,4 +172,39 @@ export async function foreignKeysTo(url: string, target: string): Promise<string
   } finally {
     await sql.end();
   }
+}
+
+/**
+ * The provider's user id through our helpers, in two sessions the README's
+ * route started (each with its question): a cited answer and its rating,
+ * a retracted message (deleted: its record kept for rate limiting), AI SDK
+ * UI messages with a source; with layout all, the onboarding profile and
+ * getPersonalizationContext.
+ */
+export async function useOurHelpers(db: Executor, userId: string, [sessionId, uiSessionId]: string[], layout: Layout): Promise<void> {
+  const answer = await addMessage(db, { sessionId: sessionId!, userId, role: 'assistant', content: 'A robot framework [1].', citations: [{ documentId: 'ros2', citationIndex: 1 }] });
+  await setFeedback(db, { messageId: answer.id, userId, rating: 'up' });
+  const retracted = await addMessage(db, { sessionId: sessionId!, userId, role: 'user', content: 'never mind' });
+  await deleteMessagesAfter(db, { messageId: retracted.id, userId });
+  await saveUIMessages(db, {
+    sessionId: uiSessionId!,
+    userId,
+    messages: [{ id: 'ui-1', role: 'assistant', parts: [{ type: 'text', text: 'DDS is the middleware.' }, { type: 'source-url', sourceId: 's1', url: 'https://docs.ros.org' }] }],
+  });
+  const conversation = await getConversationWithCitations(db, { sessionId: sessionId!, userId });
+  expect(conversation.messages.map((m) => [m.role, m.citations.length, m.feedback?.rating ?? null])).toEqual([
+    ['user', 0, null],
+    ['assistant', 1, 'up'],
+  ]);
+  expect((await loadUIMessages(db, { sessionId: uiSessionId!, userId })).messages.map((m) => m.id).at(-1)).toBe('ui-1');
+  if (layout === 'all') {
+    await upsertProfile(db, { userId, experienceLevel: 'beginner', preferredLanguage: 'ur' });
+    expect(await getPersonalizationContext(db, { userId })).toMatchObject({ userId, experienceLevel: 'beginner', preferredLanguage: 'ur' });
+  }
+}
+
+/** What useOurHelpers leaves for a user (rowsHeldFor), and the same with nothing left of ours or the provider's. */
+export function heldBy(layout: Layout): { held: Record<string, number>; none: Record<string, number> } {
+  const held = { sessions: 2, messages: 4, citations: 2, feedback: 1, deletedMessages: 1, provider: 1, ...(layout === 'all' ? { users: 1, profiles: 1 } : {}) };
+  return { held, none: Object.fromEntries(Object.keys(held).map((key) => [key, 0])) };
 }
