@@ -45,6 +45,16 @@ export {
   MigrationRefusedError,
   NoWayBackError,
 } from './errors.ts';
+export {
+  type LinkLayout,
+  linkLayouts,
+  type LinkUsersForeignKey,
+  type LinkUsersOptions,
+  type LinkUsersSql,
+  linkUsersMigration,
+  type WriteLinkUsersOptions,
+  writeLinkUsersMigration,
+} from './link-users.ts';
 export { defaultLockRetries, defaultLockRetryDelayMs } from './retry.ts';
 export { type MigrationFile, type MigrationSource, moduleSource, readMigrations } from './files.ts';
 export {
