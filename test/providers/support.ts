@@ -26,13 +26,13 @@ import { connect, createDatabase, databaseName, type Sql } from '../support/data
 export type Example = 'better-auth' | 'authjs';
 export type Layout = 'chat' | 'all';
 
-const readme = () => readFileSync(join(packageRoot, 'README.md'), 'utf8');
+const readme = () => readFileSync(join(packageRoot, 'docs/auth-providers.md'), 'utf8');
 
 /** The text of a README section, from its heading to the next heading of the same or a higher level (outside code blocks). */
 export function readmeSection(heading: string): string {
   const lines = readme().split('\n');
   const start = lines.indexOf(heading);
-  if (start === -1) throw new Error(`README has no heading "${heading}"`);
+  if (start === -1) throw new Error(`docs/auth-providers.md has no heading "${heading}"`);
   const level = heading.indexOf(' ');
   let fenced = false;
   const body: string[] = [];
