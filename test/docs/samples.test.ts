@@ -47,7 +47,7 @@ interface Block {
 
 const pages = ['README.md', ...readdirSync(join(packageRoot, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
 
-export function blocksOf(page: string, text = readFileSync(join(packageRoot, page), 'utf8')): Block[] {
+function blocksOf(page: string, text = readFileSync(join(packageRoot, page), 'utf8')): Block[] {
   const lines = text.split('\n');
   const blocks: Block[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -97,7 +97,7 @@ test('every block of README.md and docs/*.md is exercised by a rule', () => {
 });
 
 /** A `// #region name` of a file, dedented, or the whole file. */
-export function regionOf(path: string, region?: string): string {
+function regionOf(path: string, region?: string): string {
   const file = readFileSync(join(packageRoot, path), 'utf8');
   if (region === undefined) return file;
   const match = new RegExp(`\\n( *)// #region ${region}\\n([\\s\\S]*?)\\n *// #endregion ${region}\\n`).exec(`\n${file}`);
@@ -196,7 +196,7 @@ describe('sql samples run on a database with every module installed (rolled back
 });
 
 /** The commands of a shell line: continuation lines joined, comments cut, split on && || ; |, then into words. */
-export function commandsOf(code: string): string[][] {
+function commandsOf(code: string): string[][] {
   return code
     .replace(/\\\n/g, ' ')
     .split('\n')
