@@ -17,6 +17,7 @@
  * applies it after the provider's tables.
  */
 import { createHash } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
 import { linkForeignKeys } from '../schema/link.ts';
 import { MigrationRefusedError } from './errors.ts';
 import { statementBreakpoint } from './files.ts';
@@ -185,13 +186,18 @@ export function writeLinkUsersMigration(options: WriteLinkUsersOptions): NewMigr
     ]);
   }
   const sql = linkUsersMigration({ ...options, layout });
-  return { ...writeAppMigration(info, slugify(sql.description), { up: sql.up, down: () => sql.down }, root), drafted: [] };
+  const name = slugify(sql.description);
+  const existing = existsSync(info.migrationsFolder) ? readdirSync(info.migrationsFolder).find((file) => file === `${file.slice(0, 4)}_${name}.sql`) : undefined;
+  if (existing) {
+    throw new MigrationRefusedError([`link-users: module ${info.name} has this link already (${existing}); roll it back and delete its files to write it again.`]);
+  }
+  return { ...writeAppMigration(info, name, { up: sql.up, down: () => sql.down }, root), drafted: [] };
 }
 
 function appModuleFor(set: ModuleSet, name: string | undefined): ModuleInfo {
   const declare =
     `declare one in rag-chat-db.config.ts, e.g. defineConfig({ modules: [{ name: 'app', folder: 'drizzle/app', schema: 'src/db/schema.ts', requires: ['chat'] }] }) ` +
-    `(README, "Migrations for your own schema"), then run link-users again.`;
+    `(docs/migrations.md, "Migrations for your own schema"), then run link-users again.`;
   if (set.app.length === 0) {
     throw new MigrationRefusedError([`link-users writes its migration into an application module of yours, and this project has none: ${declare}`]);
   }

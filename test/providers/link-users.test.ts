@@ -128,6 +128,9 @@ describe('the up file on a database', () => {
       expect(written.stdout).toContain('created drizzle/app/0001_link_users_to_user.sql');
       expect(readFileSync(join(cwd, 'drizzle/app/0001_link_users_to_user.down.sql'), 'utf8')).not.toContain('draft');
       expect((await cli(['lint'], { cwd })).stdout).toContain('lint: no problems');
+      const twice = await cli(['link-users', 'user'], { cwd });
+      expect(twice.code).toBe(exitCodes.refused);
+      expect(twice.stderr).toContain('module app has this link already (0001_link_users_to_user.sql)');
 
       const refused = await cli(['init', '--scope', 'chat'], { cwd, env });
       expect(refused.code).toBe(exitCodes.failed);
