@@ -342,3 +342,13 @@ test('each guide opens with the task it serves', () => {
     expect(text.split('\n\n')[1], page).toMatch(/^You want /);
   }
 });
+
+test("the CLI reference has a row for every command of the CLI's own help", async () => {
+  const out: string[] = [];
+  expect(await main(['--help'], { out: (line) => out.push(line), err: () => {}, env: {}, cwd: packageRoot })).toBe(0);
+  const help = out.join('\n');
+  const commands = [...help.slice(help.indexOf('Commands:'), help.indexOf('\n\n', help.indexOf('Commands:'))).matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((match) => match[1]!);
+  expect(commands).toContain('init');
+  const guide = readFileSync(join(packageRoot, 'docs/migrations.md'), 'utf8');
+  expect(commands.filter((command) => !guide.includes(`| \`${command}`))).toEqual([]);
+});
