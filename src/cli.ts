@@ -45,7 +45,7 @@ import {
 import { adoptMigrations } from './migrate/adopt.ts';
 import { installedScopeModules } from './migrate/installed.ts';
 import { lintMigrations } from './migrate/lint.ts';
-import { type LinkLayout, linkLayouts, writeLinkUsersMigration } from './migrate/link-users.ts';
+import { type LinkLayout, linkedColumns, linkLayouts, writeLinkUsersMigration } from './migrate/link-users.ts';
 import { newMigration } from './migrate/new.ts';
 import { assertWayBack, irreversibleFiles, statusProblems } from './migrate/reversibility.ts';
 import { migrationScript } from './migrate/script.ts';
@@ -195,8 +195,8 @@ refuse drafts). Then: rag-chat-db verify, rag-chat-db init.
 Writes a migration pair (up, and a reviewed .down.sql) into an application module of
 ./rag-chat-db.config.ts that links our user ids to an auth provider's user table, e.g. better-auth's
 or Auth.js's "user" (column id): deleting a user there then deletes everything of theirs here.
-  --layout chat   (default; init --scope chat) foreign keys from chat_sessions, message_feedback and
-                  deleted_messages user_id to the provider's table; the module must require chat
+  --layout chat   (default; init --scope chat) foreign keys to the provider's table from the user ids of
+                  ${linkedColumns('chat').map(({ table }) => table).join(', ')}; the module must require chat
   --layout all    (init --scope all) our users mirror the provider's (a provider hook calls createUser
                   with the provider's id): one foreign key from users.id; the module must require link
   --schema S      the provider table's schema, default public
