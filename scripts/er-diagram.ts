@@ -1,7 +1,7 @@
 /**
  * The schema as a Mermaid ER diagram, generated from the drizzle tables (and
- * the link module's declared foreign keys), so the README's copy cannot
- * drift: test/docs.test.ts compares them, `npm run docs` rewrites it.
+ * the link module's declared foreign keys), so the copy in
+ * docs/conversations.md cannot drift: test/docs.test.ts compares them, `npm run docs` rewrites it.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,15 +66,18 @@ export function erDiagram(): string {
   return [...lines, ...relations, '```'].join('\n');
 }
 
+/** The guide whose "The schema" section holds the diagram. */
+export const diagramPage = 'docs/conversations.md';
+
 export function readmeWithDiagram(readme: string): string {
   const start = readme.indexOf(markers.start);
   const end = readme.indexOf(markers.end);
-  if (start === -1 || end === -1) throw new Error('README.md lacks the er-diagram markers');
+  if (start === -1 || end === -1) throw new Error(`${diagramPage} lacks the er-diagram markers`);
   return `${readme.slice(0, start + markers.start.length)}\n${erDiagram()}\n${readme.slice(end)}`;
 }
 
 if (process.argv[1]?.endsWith('er-diagram.js')) {
-  const path = join(packageRoot, 'README.md');
+  const path = join(packageRoot, diagramPage);
   writeFileSync(path, readmeWithDiagram(readFileSync(path, 'utf8')));
-  process.stdout.write('README.md: ER diagram regenerated\n');
+  process.stdout.write(`${diagramPage}: ER diagram regenerated\n`);
 }

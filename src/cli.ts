@@ -171,7 +171,7 @@ module.
 `,
   verify: `Usage: rag-chat-db verify [--scope S] [--yes-i-mean-it]
 
-The seed's "test on a branch first". On $VERIFY_DATABASE_URL (a Neon branch or a scratch database),
+Tests the migrations on a branch first. On $VERIFY_DATABASE_URL (a Neon branch or a scratch database),
 or on a fresh in-memory PGlite database when it is not set: applies every pending migration one at a
 time, rolls them all back, applies them again, and compares the schema after each step with the one
 it should have, and that each down file keeps the rows it did not add (a data-only migration is
@@ -212,7 +212,7 @@ Checks every migration file, up and down, with squawk (npm squawk-cli): ordinary
 transaction, no-transaction files without. A down file may drop what its own up file added. Also:
 every migration has a down file (or declares "-- rag-chat-db: irreversible <reason>"), and no down
 file is still a draft. A comment "-- rag-chat-db-lint-ignore <rule>: <reason>" silences a rule in its
-file. The rules silenced, and why, are listed in the README. Exits 1 on any finding.
+file. The rules silenced, and why, are listed in docs/migrations.md ("Lint"). Exits 1 on any finding.
 `,
   resolve: `Usage: rag-chat-db resolve <module>/<tag> --retry | --restart | --mark-applied | --mark-rolled-back
 

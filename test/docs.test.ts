@@ -1,20 +1,20 @@
-/** The README's ER diagram is the one the schema generates; its AI SDK route is the example's code, and type-checks. */
+/** The ER diagram in docs/conversations.md is the one the schema generates; the AI SDK route in docs/ai-sdk.md is the example's code, and type-checks. */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { packageRoot } from '../src/migrate/files.ts';
-import { erDiagram, readmeWithDiagram } from '../scripts/er-diagram.ts';
+import { diagramPage, erDiagram, readmeWithDiagram } from '../scripts/er-diagram.ts';
 
-test('the README diagram matches the schema (npm run docs regenerates it)', () => {
-  const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
+test("the guide's diagram matches the schema (npm run docs regenerates it)", () => {
+  const readme = readFileSync(join(packageRoot, diagramPage), 'utf8');
   expect(readme).toBe(readmeWithDiagram(readme));
   expect(erDiagram()).toContain('chat_sessions ||--o{ messages : "session_id"');
   expect(erDiagram()).toContain('users ||--o| user_profiles : "user_id"');
 });
 
-test("the README's AI SDK route is examples/rag-api/chat.mjs: its imports, then its chat-route region", () => {
-  const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
+test("docs/ai-sdk.md's route is examples/rag-api/chat.mjs: its imports, then its chat-route region", () => {
+  const readme = readFileSync(join(packageRoot, 'docs/ai-sdk.md'), 'utf8');
   const file = readFileSync(join(packageRoot, 'examples/rag-api/chat.mjs'), 'utf8');
   const importsEnd = "from 'rag-chat-db';";
   const imports = file.slice(file.indexOf('import {'), file.indexOf(importsEnd) + importsEnd.length);
@@ -25,7 +25,7 @@ test("the README's AI SDK route is examples/rag-api/chat.mjs: its imports, then 
     .map((line) => line.slice(region![1]!.length))
     .join('\n');
   const expected = `${imports}\n\n${body}\n`;
-  const section = readme.slice(readme.indexOf('### The AI SDK route'));
+  const section = readme.slice(readme.indexOf('\n## The route\n'));
   const block = /```js\n([\s\S]*?)```/.exec(section);
   expect(block?.[1]).toBe(expected);
 });

@@ -4,6 +4,7 @@
 // examples/rag-api/mock-ai.mjs); `retrieve(question)` is your retriever, returning chunks
 // { documentId, chunkId, score, url, title, text }; `streams`, optional, a resumable-stream context
 // (examples/rag-api/streams.mjs) that lets a client which reloads mid-answer resume it.
+// #region imports
 import {
   convertToModelMessages,
   createIdGenerator,
@@ -16,6 +17,7 @@ import {
   validateUIMessages,
 } from 'ai';
 import { getSession, loadUIMessages, saveUIMessages } from 'rag-chat-db';
+// #endregion imports
 
 /**
  * @param {import('hono').Hono<any>} app

@@ -197,7 +197,7 @@ export function writeLinkUsersMigration(options: WriteLinkUsersOptions): NewMigr
 function appModuleFor(set: ModuleSet, name: string | undefined): ModuleInfo {
   const declare =
     `declare one in rag-chat-db.config.ts, e.g. defineConfig({ modules: [{ name: 'app', folder: 'drizzle/app', schema: 'src/db/schema.ts', requires: ['chat'] }] }) ` +
-    `(README, "Migrations for your own schema"), then run link-users again.`;
+    `(docs/migrations.md, "Migrations for your own schema"), then run link-users again.`;
   if (set.app.length === 0) {
     throw new MigrationRefusedError([`link-users writes its migration into an application module of yours, and this project has none: ${declare}`]);
   }

@@ -65,7 +65,7 @@ export function resolveLimits(changes: Partial<Limits> = {}): Readonly<Limits> {
  * `createValidators({ limits })`; the helpers validate with `defaultLimits`.
  */
 export function setLimits(_changes: Partial<Limits>): never {
-  throw new TypeError('setLimits was removed: use createValidators({ limits }) (rag-chat-db/validators) to validate with other limits; see the README, "Validators"');
+  throw new TypeError('setLimits was removed: use createValidators({ limits }) (rag-chat-db/validators) to validate with other limits; see docs/conversations.md, "Validators and limits"');
 }
 
 export function isStorableText(value: string): boolean {

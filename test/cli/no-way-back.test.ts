@@ -40,7 +40,7 @@ test('init refuses a file with no down file, before applying anything (exit 6); 
   expect(refused.stderr).toContain('-- rag-chat-db: irreversible <why>');
   expect(refused.code).toBe(exitCodes.noWayBack);
   expect(exitCodes.noWayBack).toBe(6);
-  expect(readFileSync(join(packageRoot, 'README.md'), 'utf8')).toContain('| 6 | refused before running anything: a migration to apply has no down file');
+  expect(readFileSync(join(packageRoot, 'docs/migrations.md'), 'utf8')).toContain('| 6 | refused before running anything: a migration to apply has no down file');
   const sql = connect(url, 1);
   try {
     expect((await sql`SELECT to_regclass('users') AS t`)[0]!.t).toBeNull(); // not even auth/0000_init ran

@@ -1,5 +1,5 @@
 /**
- * The README's "Adding a migration, step by step", followed as in a fresh
+ * docs/contributing.md's "Adding a migration to a module of ours", step by step, followed as in a fresh
  * clone: the copy is built once (what `npm ci` does), then every step runs
  * `npx rag-chat-db`, the built CLI. The files `new` writes must be the ones
  * lint, verify, init and status read, with no rebuild between them (0.1's
@@ -27,17 +27,17 @@ const adminUrl = inject('adminUrl');
 const name = databaseName(inject('ownerPid'), 'walk');
 afterAll(() => dropDatabase(adminUrl, name));
 
-const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
-const walkthrough = readme.slice(readme.indexOf('### Adding a migration, step by step'), readme.indexOf('### What the runner guarantees'));
+const guide = readFileSync(join(packageRoot, 'docs/contributing.md'), 'utf8');
+const walkthrough = guide.slice(guide.indexOf('### Step by step'), guide.indexOf('## Benchmark'));
 
-test('the README walkthrough, step by step: new, review, lint, verify, init, status', { timeout: 180_000 }, async () => {
+test("the contributing guide's walkthrough, step by step: new, review, lint, verify, init, status", { timeout: 180_000 }, async () => {
   const project = copyProject();
   await run('npm', ['run', 'build'], { cwd: project });
-  // The next auth migration after the shipped ones, as the README names it.
+  // The next auth migration after the shipped ones, as the guide names it.
   const tag = `${String(readMigrations('auth').length).padStart(4, '0')}_add_user_timezone_preference`;
   expect(walkthrough).toContain(`drizzle/auth/${tag}.sql`);
 
-  // 1. Change the schema as the README says.
+  // 1. Change the schema as the guide says.
   const line = /add `(timezone: text\('timezone'\),)` to `users` in\s+`(src\/schema\/auth\.ts)`/.exec(walkthrough);
   expect(line).not.toBeNull();
   const schemaPath = join(project, line![2]!);

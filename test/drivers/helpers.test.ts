@@ -4,7 +4,7 @@
  * open it. Each case checks what the helper returns (types included) and,
  * for writes, the row with an independent select; its round trips are
  * counted on the wire (HTTP requests on Neon HTTP) on a second, warm call
- * and compared with the table in the README. The users have text ids as auth
+ * and compared with the table in docs/neon.md ("Drivers"). The users have text ids as auth
  * providers issue them (Clerk, Auth0, better-auth, WorkOS), not uuids.
  */
 import { randomUUID } from 'node:crypto';
@@ -31,7 +31,7 @@ interface Fixture {
 }
 
 interface Case {
-  /** The helper, as named in the README's table. */
+  /** The helper, as named in docs/neon.md's table. */
   helper: string;
   call(d: OpenDriver, f: Fixture): Promise<unknown>;
   /** Checks one call's result (and, for writes, the rows written). */

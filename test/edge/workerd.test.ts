@@ -45,8 +45,8 @@ test('a Node built-in in the worker fails the build', async () => {
   await expect(bundleWorker(entry)).rejects.toThrow(/Could not resolve "node:fs"/);
 });
 
-test("the README's worker bundles the same way", async () => {
-  const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
+test("docs/neon.md's worker bundles the same way", async () => {
+  const readme = readFileSync(join(packageRoot, 'docs/neon.md'), 'utf8');
   const sample = /```ts\n(import \{ neon \}[^`]*?)```/.exec(readme)?.[1];
   expect(sample).toContain("from 'rag-chat-db'");
   const readmeBundle = await bundleWorker({ source: sample! });

@@ -1,7 +1,7 @@
 /**
  * `drizzle-kit push` from an application's own config, beside our tables: the
  * real drizzle-kit, in a scratch project whose drizzle.config.ts and schema
- * file are the README's snippets, against a database where our modules are
+ * file are docs/migrations.md's snippets, against a database where our modules are
  * installed and hold rows. With our `tablesFilter` it creates the
  * application's table and leaves every table of ours, its rows and the rest
  * of our catalog alone; without it, it drops ours (which is why the filter
@@ -24,24 +24,24 @@ const run = promisify(execFile);
 const ourTables = moduleNames.flatMap((name) => moduleTableNames[name]);
 const appTable = 'message_translations';
 
-/** The README's TypeScript block whose first line is `firstLine`. */
+/** docs/migrations.md's TypeScript block whose first line is `firstLine`. */
 function readmeSnippet(firstLine: string): string {
-  const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
+  const readme = readFileSync(join(packageRoot, 'docs/migrations.md'), 'utf8');
   const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!).filter((code) => code.startsWith(`${firstLine}\n`));
-  expect(blocks, `one README block starting with ${firstLine}`).toHaveLength(1);
+  expect(blocks, `one docs/migrations.md block starting with ${firstLine}`).toHaveLength(1);
   return blocks[0]!;
 }
 
 const configSnippet = readmeSnippet('// drizzle.config.ts');
 const schemaSnippet = readmeSnippet('// your-app/src/db/schema.ts');
 
-/** A consumer project: the README's config and schema, drizzle-kit, drizzle-orm and this package (built) installed as links. */
+/** A consumer project: the guide's config and schema, drizzle-kit, drizzle-orm and this package (built) installed as links. */
 function consumerProject(config: string, type: 'module' | 'commonjs' = 'module'): string {
   const dir = mkdtempSync(join(tmpdir(), 'rcdb-push-'));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, type }));
   writeFileSync(join(dir, 'drizzle.config.ts'), config);
   const schemaPath = /schema: '([^']+)'/.exec(config)?.[1];
-  if (!schemaPath) throw new Error('the README config names no schema file');
+  if (!schemaPath) throw new Error("the guide's config names no schema file");
   mkdirSync(dirname(join(dir, schemaPath)), { recursive: true });
   writeFileSync(join(dir, schemaPath), schemaSnippet);
   mkdirSync(join(dir, 'node_modules'));
@@ -155,7 +155,7 @@ describe('tablesFilter', () => {
   });
 });
 
-describe('drizzle-kit push from an application config (the README snippet)', () => {
+describe('drizzle-kit push from an application config (the docs/migrations.md snippet)', () => {
   // drizzle-kit loads the config with require() (through tsx), in an ESM project or a CommonJS one (Next.js's default).
   test.for(['module', 'commonjs'] as const)('with our tablesFilter (a "type": "%s" project): creates the application table, leaves ours, their rows and their catalog alone', { timeout: 180_000 }, async (type) => {
     const db = await installed();

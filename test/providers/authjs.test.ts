@@ -1,10 +1,10 @@
 /**
- * README "With Auth.js", run for both layouts in a scratch project:
+ * docs/auth-providers.md "With Auth.js", run for both layouts in a scratch project:
  * @auth/drizzle-adapter's documented tables (examples/authjs) generated
  * into an application module, `link-users`, lint, verify, init; then users
  * created and deleted through the adapter (as Auth.js's sign-in and its
  * account deletion call it), the id read back through Auth.js's session
- * endpoint (database sessions) in the README's route, used with our
+ * endpoint (database sessions) in the guide's route, used with our
  * helpers, and nothing of theirs left here after the adapter's deleteUser.
  * The `createUser` event is called as @auth/core calls it after
  * adapter.createUser in a sign-in (no OAuth or email round trip here).

@@ -1,5 +1,5 @@
 /**
- * README "With better-auth", run for both layouts in a scratch project:
+ * docs/auth-providers.md "With better-auth", run for both layouts in a scratch project:
  * better-auth 1.7's tables (examples/better-auth) generated into an
  * application module, `link-users`, lint, verify, init; then sign-up
  * through better-auth's API on its drizzle adapter (default 32-character
@@ -82,7 +82,7 @@ describe.each<Layout>(['chat', 'all'])('better-auth, --layout %s', (layout) => {
     return { userId: response.user.id, email, cookie };
   }
 
-  /** Through the README's route, then the rest of our helpers. */
+  /** Through the guide's route, then the rest of our helpers. */
   async function chatAs(user: { userId: string; cookie: string }) {
     const start = async (question: string) => {
       const response = await startChat(db, auth, new Request(`${baseURL}/chat`, { headers: { cookie: user.cookie } }), question);

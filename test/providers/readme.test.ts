@@ -1,5 +1,5 @@
 /**
- * The README's "Bring your own users" code: every ```ts block of the
+ * docs/auth-providers.md's "Bring your own users" code: every ```ts block of the
  * better-auth and Auth.js sections is an example file, whole (its first
  * line names it), and the examples type-check (tsconfig.json includes
  * them). The ```bash blocks are run by better-auth.test.ts and
@@ -12,7 +12,7 @@ import { blocksOf, type Example, exampleFile, readmeSection } from './support.ts
 describe.each<[string, Example]>([
   ['### With better-auth', 'better-auth'],
   ['### With Auth.js', 'authjs'],
-])('README %s', (heading, example) => {
+])('docs/auth-providers.md %s', (heading, example) => {
   test(`each ts block is the examples/${example} file its first line names`, () => {
     const blocks = blocksOf(readmeSection(heading), 'ts');
     expect(blocks.map((block) => block.split('\n')[0])).toEqual(['// rag-chat-db.config.ts', '// src/auth.ts', '// src/chat.ts']);

@@ -1,5 +1,5 @@
 /**
- * The README's "Bring your own users" sections, run: a scratch consumer
+ * docs/auth-providers.md's "Bring your own users" sections, run: a scratch consumer
  * project with an example's files (examples/better-auth, examples/authjs),
  * the section's shell commands run through the CLI in it, and a database
  * of its own; plus the checks every provider test makes.
@@ -26,13 +26,13 @@ import { connect, createDatabase, databaseName, type Sql } from '../support/data
 export type Example = 'better-auth' | 'authjs';
 export type Layout = 'chat' | 'all';
 
-const readme = () => readFileSync(join(packageRoot, 'README.md'), 'utf8');
+const readme = () => readFileSync(join(packageRoot, 'docs/auth-providers.md'), 'utf8');
 
-/** The text of a README section, from its heading to the next heading of the same or a higher level (outside code blocks). */
+/** The text of a section of docs/auth-providers.md, from its heading to the next heading of the same or a higher level (outside code blocks). */
 export function readmeSection(heading: string): string {
   const lines = readme().split('\n');
   const start = lines.indexOf(heading);
-  if (start === -1) throw new Error(`README has no heading "${heading}"`);
+  if (start === -1) throw new Error(`docs/auth-providers.md has no heading "${heading}"`);
   const level = heading.indexOf(' ');
   let fenced = false;
   const body: string[] = [];
@@ -84,7 +84,7 @@ function words(command: string): string[] {
 }
 
 /**
- * Runs a README shell block in the project: each `npx rag-chat-db ...`
+ * Runs a shell block of the guide in the project: each `npx rag-chat-db ...`
  * through the CLI (stopping at the first failure), a `# review ...` line by
  * deleting the draft marker of the down files `new` wrote (the review it
  * asks for), and the provider's own schema generator (network) by the
@@ -112,7 +112,7 @@ export async function runShellBlock(block: string, project: ConsumerProject, env
     }
     for (const part of command.split('&&').map((text) => text.trim()).filter(Boolean)) {
       const args = words(part);
-      if (args[0] !== 'npx') throw new Error(`unexpected command in the README: ${part}`);
+      if (args[0] !== 'npx') throw new Error(`unexpected command in docs/auth-providers.md: ${part}`);
       if (args[1] !== 'rag-chat-db') {
         // The provider's schema generator: the example holds its output.
         expect(part).toContain('src/db/auth-schema.ts');
@@ -175,7 +175,7 @@ export async function foreignKeysTo(url: string, target: string): Promise<string
 }
 
 /**
- * The provider's user id through our helpers, in two sessions the README's
+ * The provider's user id through our helpers, in two sessions the guide's
  * route started (each with its question): a cited answer and its rating,
  * a retracted message (deleted: its record kept for rate limiting), AI SDK
  * UI messages with a source; with layout all, the onboarding profile and

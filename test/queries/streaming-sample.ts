@@ -1,9 +1,9 @@
 /**
- * The README's streaming sample ("AI SDK conversations", "Streaming
- * answers"), verbatim between the markers: streaming.test.ts runs it and
- * checks that the README shows exactly this code.
+ * The streaming sample of docs/ai-sdk.md ("Streaming answers"), verbatim
+ * in the region: streaming.test.ts runs it and checks that the guide shows
+ * exactly this code.
  */
-// README:start
+// #region streaming-sample
 import { appendToMessage, type Executor, finishMessage, startAssistantMessage } from 'rag-chat-db';
 
 /** Stores an answer as it streams (`textStream`: streamText's, for example); a dropped client leaves it `aborted`, its text so far kept. */
@@ -34,4 +34,4 @@ export async function storeStreamedAnswer(
     throw error;
   }
 }
-// README:end
+// #endregion streaming-sample

@@ -253,11 +253,12 @@ describe('streaming answers', () => {
   });
 });
 
-describe("the README's sample", () => {
-  test('the README shows the sample verbatim', () => {
+describe("docs/ai-sdk.md's sample", () => {
+  test('docs/ai-sdk.md shows the sample verbatim', () => {
     const sample = readFileSync(join(packageRoot, 'test/queries/streaming-sample.ts'), 'utf8');
-    const code = sample.slice(sample.indexOf('// README:start\n') + '// README:start\n'.length, sample.indexOf('// README:end'));
-    expect(readFileSync(join(packageRoot, 'README.md'), 'utf8')).toContain(`\`\`\`ts\n${code}\`\`\``);
+    const open = '// #region streaming-sample\n';
+    const code = sample.slice(sample.indexOf(open) + open.length, sample.indexOf('// #endregion streaming-sample'));
+    expect(readFileSync(join(packageRoot, 'docs/ai-sdk.md'), 'utf8')).toContain(`\`\`\`ts\n${code}\`\`\``);
   });
 
   test('a streamed answer is stored complete; one cut off by the client is stored aborted with its text so far', async () => {

@@ -10,19 +10,19 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { packageRoot } from '../../src/migrate/files.ts';
 
-/** A fenced ```ts block of the README, found by its first line (a comment naming the file), in the section under `heading`. */
-export function readmeBlock(firstLine: string, heading = '## Migrations for your own schema'): string {
-  const whole = readFileSync(join(packageRoot, 'README.md'), 'utf8');
+/** A fenced ```ts block of docs/migrations.md, found by its first line (a comment naming the file), in the section under `heading`. */
+export function readmeBlock(firstLine: string, heading = '## Step by step'): string {
+  const whole = readFileSync(join(packageRoot, 'docs/migrations.md'), 'utf8');
   const readme = whole.slice(whole.indexOf(`\n${heading}\n`));
   const start = readme.indexOf(`\`\`\`ts\n${firstLine}\n`);
-  if (start === -1) throw new Error(`README has no \`\`\`ts block starting with ${firstLine}`);
+  if (start === -1) throw new Error(`docs/migrations.md has no \`\`\`ts block starting with ${firstLine}`);
   const body = readme.slice(start + '```ts\n'.length);
   return body.slice(0, body.indexOf('```'));
 }
 
-/** The README's application module, exactly as "Migrations for your own schema" shows it: config and schema. */
+/** The application module, exactly as docs/migrations.md's "Step by step" shows it: config and schema. */
 export const readmeConfig = readmeBlock('// rag-chat-db.config.ts');
-/** The seed's example: a column the application adds to our `users`, and a table of its own referencing it. */
+/** The walkthrough's example: a column the application adds to our `users`, and a table of its own referencing it. */
 export const timezoneSchema = readmeBlock('// src/db/schema.ts');
 
 export interface ConsumerProject {
