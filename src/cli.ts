@@ -168,7 +168,7 @@ module.
 `,
   verify: `Usage: rag-chat-db verify [--scope S] [--yes-i-mean-it]
 
-The seed's "test on a branch first". On $VERIFY_DATABASE_URL (a Neon branch or a scratch database),
+Tests the migrations on a branch first. On $VERIFY_DATABASE_URL (a Neon branch or a scratch database),
 or on a fresh in-memory PGlite database when it is not set: applies every pending migration one at a
 time, rolls them all back, applies them again, and compares the schema after each step with the one
 it should have, and that each down file keeps the rows it did not add (a data-only migration is

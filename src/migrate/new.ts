@@ -1,6 +1,6 @@
 /**
- * `rag-chat-db new "add user timezone preference" --module auth`: the seed's
- * create_migration, on drizzle-kit. After a schema change it runs
+ * `rag-chat-db new "add user timezone preference" --module auth`: creates a
+ * migration, on drizzle-kit. After a schema change it runs
  * `drizzle-kit generate --name`; with `custom` it asks drizzle-kit for an
  * empty file to write by hand. Either way it writes the down file beside
  * it: a draft that reverses the schema diff (drizzle-kit's own differ, run

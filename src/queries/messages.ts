@@ -172,7 +172,7 @@ export async function getMessage(db: Executor, input: MessageRefInput): Promise<
 }
 
 /**
- * The seed's `metadata = metadata || '{...}'`, atomic; a `null` value
+ * Merges a patch into a message's metadata, `metadata = metadata || '{...}'`, atomically; a `null` value
  * removes its key. ValidationError, storing nothing, if the result would be
  * over the metadata size limit (see boundedMerge).
  */
