@@ -12,6 +12,11 @@
  * A third, anywhere in the comment lines that open an up file:
  * - `-- rag-chat-db: irreversible <reason>`: the file has no down file, on
  *   purpose; without it, a file with no down file is never applied.
+ * And one more there, as many times as needed:
+ * - `-- rag-chat-db: amends <sha256>: <reason>`: the file was changed after
+ *   release, on purpose; a database whose journal records that sha256 for it
+ *   applied the earlier text and counts as up to date (a later migration
+ *   brings it to the new one). Any other difference is still tampering.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -23,6 +28,7 @@ export const statementBreakpoint = '--> statement-breakpoint';
 export const noTransactionMarker = '-- rag-chat-db: no-transaction';
 export const draftMarker = '-- rag-chat-db: draft';
 export const irreversibleMarker = '-- rag-chat-db: irreversible';
+export const amendsMarker = '-- rag-chat-db: amends';
 
 /** The nearest folder above this file that holds `name` (from `src/migrate`, `dist/migrate`, or a build of both). */
 function nearestHolding(name: string): string {
@@ -52,6 +58,14 @@ export interface SqlFile {
   draft: boolean;
   /** The reason given by an irreversible marker in the file's opening comments ('' when it gives none); undefined without one. */
   irreversible?: string | undefined;
+  /** The earlier versions this file replaces, from the amends markers in its opening comments. */
+  amends: Amendment[];
+}
+
+/** An earlier text of a released file, by the sha256 drizzle recorded for it, and why it was changed. */
+export interface Amendment {
+  hash: string;
+  reason: string;
 }
 
 export interface MigrationFile {
@@ -62,7 +76,7 @@ export interface MigrationFile {
   when: number;
   /** sha256 of the up file's text, as drizzle stores it. */
   hash: string;
-  /** Hashes an applied copy may have and still count as this file: the same text with other line endings. */
+  /** Hashes an applied copy may have and still count as this file: the same text with other line endings, and the earlier texts it amends. */
   acceptedHashes: string[];
   up: SqlFile;
   /** Undefined when the file has no down file (it then cannot be rolled back). */
@@ -104,13 +118,14 @@ export function readMigrations(source: ModuleName | MigrationSource, root = migr
     const downPath = join(folder, `${tag}.down.sql`);
     const text = readFileSync(upPath, 'utf8');
     const lf = text.replace(/\r\n/g, '\n');
+    const up = parseSqlFile(upPath, text);
     return {
       module: name,
       tag,
       when,
       hash: sha256(text),
-      acceptedHashes: [...new Set([sha256(text), sha256(lf), sha256(lf.replace(/\n/g, '\r\n'))])],
-      up: parseSqlFile(upPath, text),
+      acceptedHashes: [...new Set([sha256(text), sha256(lf), sha256(lf.replace(/\n/g, '\r\n')), ...up.amends.map((amendment) => amendment.hash)])],
+      up,
       down: existsSync(downPath) ? parseSqlFile(downPath, readFileSync(downPath, 'utf8')) : undefined,
       downPath,
     };
@@ -125,15 +140,39 @@ export function parseSqlFile(path: string, text: string): SqlFile {
     noTransaction: firstLines.includes(noTransactionMarker),
     draft: firstLines.includes(draftMarker),
     irreversible: irreversibleReason(text),
+    amends: amendments(path, text),
   };
+}
+
+/** The amends markers among the comment lines that open the file; a malformed one is an error, never ignored. */
+function amendments(path: string, text: string): Amendment[] {
+  const found: Amendment[] = [];
+  for (const line of openingComments(text)) {
+    if (!line.startsWith(amendsMarker)) continue;
+    const match = /^ ([0-9a-f]{64}): *(\S.*)$/.exec(line.slice(amendsMarker.length));
+    if (!match) {
+      throw new Error(`${path}: "${line}" is not "${amendsMarker} <sha256 of the earlier text, 64 hex digits>: <reason>"`);
+    }
+    found.push({ hash: match[1]!, reason: match[2]!.trim() });
+  }
+  return found;
+}
+
+/** The comment lines that open a file, trimmed (blank lines skipped). */
+function openingComments(text: string): string[] {
+  const lines: string[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '') continue;
+    if (!line.startsWith('--')) break;
+    lines.push(line);
+  }
+  return lines;
 }
 
 /** The reason after the irreversible marker, among the comment lines that open the file. */
 function irreversibleReason(text: string): string | undefined {
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '') continue;
-    if (!line.startsWith('--')) return undefined;
+  for (const line of openingComments(text)) {
     if (line === irreversibleMarker || line.startsWith(`${irreversibleMarker} `) || line.startsWith(`${irreversibleMarker}:`)) {
       return line.slice(irreversibleMarker.length).replace(/^[\s:]+/, '').trim();
     }

@@ -245,7 +245,7 @@ export async function deleteMessagesAfter(db: Executor, input: DeleteMessagesAft
         ), recorded AS (
           -- What was sent stays counted for rate limits (countUserMessagesSince).
           INSERT INTO deleted_messages (user_id, role, sent_at)
-          SELECT ${userId}::uuid, d.role, d.created_at FROM deleted d
+          SELECT ${userId}::text, d.role, d.created_at FROM deleted d
         ), touched AS (
           UPDATE chat_sessions s
           SET updated_at = now(),

@@ -3,11 +3,11 @@ import { is, sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import { rlsRole, userIdSetting } from '../schema/rls.ts';
-import { idSchema } from '../validators/common.ts';
+import { userIdSchema } from '../validators/common.ts';
 import { type Executor, parseInput, queryRows, scopeToUser, transaction } from './executor.ts';
 
 const withUserOptions = z.strictObject({
-  userId: idSchema,
+  userId: userIdSchema,
   /** Switch to this role for the transaction (the login role must be a member), e.g. `rag_chat_app`. */
   role: z.literal(rlsRole).optional(),
 });

@@ -151,7 +151,7 @@ export async function deleteSession(db: Executor, input: SessionRefInput): Promi
           DELETE FROM chat_sessions s WHERE ${ownedHere} AND (SELECT fresh FROM locked) RETURNING s.id
         ), recorded AS (
           INSERT INTO deleted_messages (user_id, role, sent_at)
-          SELECT ${userId}::uuid, m.role, m.created_at FROM messages m WHERE m.session_id = (SELECT id FROM deleted)
+          SELECT ${userId}::text, m.role, m.created_at FROM messages m WHERE m.session_id = (SELECT id FROM deleted)
         )
         SELECT (SELECT fresh FROM locked) AS fresh`,
       'session',

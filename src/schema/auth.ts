@@ -3,8 +3,8 @@
  * It stands alone; the chat module never imports it (see link.ts).
  */
 import { sql } from 'drizzle-orm';
-import { check, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { id, isJsonObject, isOneOf, jsonObject, matches, timestamps, timestamptz } from './columns.ts';
+import { check, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { isJsonObject, isOneOf, isUserId, jsonObject, matches, timestamps, timestamptz, userIdKey } from './columns.ts';
 
 export const experienceLevels = ['beginner', 'intermediate', 'advanced'] as const;
 export type ExperienceLevel = (typeof experienceLevels)[number];
@@ -18,7 +18,7 @@ export const languageTagPattern = '^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$';
 export const users = pgTable(
   'users',
   {
-    id: id(),
+    id: userIdKey(),
     email: text('email').notNull(),
     displayName: text('display_name'),
     ...timestamps(),
@@ -27,6 +27,7 @@ export const users = pgTable(
     // findUserByEmail: WHERE lower(email) = lower($1); also makes email unique case-insensitively.
     uniqueIndex('users_email_lower_idx').on(sql`lower(${t.email})`),
     check('users_email_check', matches(t.email, emailPattern)),
+    check('users_id_check', isUserId(t.id)),
   ],
 );
 
@@ -34,7 +35,7 @@ export const userProfiles = pgTable(
   'user_profiles',
   {
     // One profile per user: the user id is the key (and serves getProfile by user).
-    userId: uuid('user_id')
+    userId: text('user_id')
       .primaryKey()
       .references(() => users.id, { onDelete: 'cascade' }),
     softwareBackground: text('software_background'),
@@ -46,13 +47,12 @@ export const userProfiles = pgTable(
     ...timestamps(),
   },
   (t) => [
+    check('user_profiles_user_id_check', isUserId(t.userId)),
     check('user_profiles_experience_level_check', isOneOf(t.experienceLevel, experienceLevels)),
     check('user_profiles_preferred_language_check', matches(t.preferredLanguage, languageTagPattern)),
     check('user_profiles_extras_check', isJsonObject(t.extras)),
   ],
 );
-
-
 
 export type User = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;

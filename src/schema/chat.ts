@@ -1,7 +1,7 @@
 /**
  * The chat module (`--scope chat`): sessions, messages, citations and feedback.
- * It installs on its own: `user_id` is a uuid that may belong to an external
- * auth provider. With the auth module also installed, the link module adds the
+ * It installs on its own: `user_id` is the text id of a user who may live in an
+ * external auth provider (see userIdPattern in columns.ts). With the auth module also installed, the link module adds the
  * foreign keys to `users` (see link.ts).
  */
 import { type SQL, sql } from 'drizzle-orm';
@@ -21,6 +21,7 @@ import {
   id,
   isJsonObject,
   isOneOf,
+  isUserId,
   jsonObject,
   timestamps,
   timestamptz,
@@ -47,7 +48,7 @@ export const chatSessions = pgTable(
   'chat_sessions',
   {
     id: id(),
-    userId: uuid('user_id').notNull(),
+    userId: text('user_id').notNull(),
     title: text('title'),
     metadata: jsonObject('metadata'),
     ...timestamps(),
@@ -67,6 +68,7 @@ export const chatSessions = pgTable(
       .where(sql`${t.archivedAt} IS NULL`),
     // Listing a user's archived sessions, and deleting a user (the link module's cascade).
     index('chat_sessions_user_id_archived_at_idx').on(t.userId, t.archivedAt),
+    check('chat_sessions_user_id_check', isUserId(t.userId)),
     check('chat_sessions_metadata_check', isJsonObject(t.metadata)),
     check('chat_sessions_active_stream_id_check', sql`char_length(${t.activeStreamId}) BETWEEN 1 AND 200`),
   ],
@@ -176,7 +178,7 @@ export const messageFeedback = pgTable(
     messageId: uuid('message_id')
       .notNull()
       .references(() => messages.id, { onDelete: 'cascade' }),
-    userId: uuid('user_id').notNull(),
+    userId: text('user_id').notNull(),
     rating: text('rating', { enum: feedbackRatings }).notNull(),
     reason: text('reason'),
     comment: text('comment'),
@@ -187,6 +189,7 @@ export const messageFeedback = pgTable(
     unique('message_feedback_message_id_user_id_key').on(t.messageId, t.userId),
     // A user's feedback: export, and deleting a user (the link module's cascade).
     index('message_feedback_user_id_idx').on(t.userId),
+    check('message_feedback_user_id_check', isUserId(t.userId)),
     check('message_feedback_rating_check', isOneOf(t.rating, feedbackRatings)),
   ],
 );
@@ -202,7 +205,7 @@ export const deletedMessages = pgTable(
   {
     id: id(),
     /** The owner of the session the message was in. */
-    userId: uuid('user_id').notNull(),
+    userId: text('user_id').notNull(),
     role: text('role', { enum: messageRoles }).notNull(),
     /** When the message was written: its created_at. */
     sentAt: timestamptz('sent_at').notNull(),
@@ -213,6 +216,7 @@ export const deletedMessages = pgTable(
     index('deleted_messages_user_id_role_sent_at_idx').on(t.userId, t.role, t.sentAt),
     // purgeSessions: pruning what is older than the retention cut-off.
     index('deleted_messages_sent_at_idx').on(t.sentAt),
+    check('deleted_messages_user_id_check', isUserId(t.userId)),
     check('deleted_messages_role_check', isOneOf(t.role, messageRoles)),
   ],
 );

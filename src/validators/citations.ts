@@ -1,7 +1,7 @@
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod';
 import { z } from 'zod';
 import { messageCitations } from '../schema/chat.ts';
-import { boundedText, defaultLimits, idSchema, instantSchema, type Limits, pageSizeSchemaOf } from './common.ts';
+import { boundedText, defaultLimits, idSchema, instantSchema, type Limits, pageSizeSchemaOf, userIdSchema } from './common.ts';
 import { messageCursor } from './cursors.ts';
 
 /** The citation validators under `limits` (createValidators composes these; the exports below use the defaults). */
@@ -26,9 +26,9 @@ export function citationValidators(limits: Readonly<Limits>) {
       .pick({ documentId: true, chunkId: true, score: true, citationIndex: true, title: true, url: true, snippet: true })
       .partial({ chunkId: true, score: true, title: true, url: true, snippet: true })
       .strict(),
-    messageRefInput: z.strictObject({ messageId: idSchema, userId: idSchema }),
+    messageRefInput: z.strictObject({ messageId: idSchema, userId: userIdSchema }),
     listMessagesCitingDocumentInput: z.strictObject({
-      userId: idSchema,
+      userId: userIdSchema,
       documentId: boundedText(limits.shortText, { min: 1 }),
       chunkId: boundedText(limits.shortText).optional(),
       limit: pageSizeSchemaOf(limits).default(20),

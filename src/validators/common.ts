@@ -5,6 +5,7 @@
  * no UTF-8 encoding (the driver would silently replace it).
  */
 import { z } from 'zod';
+import { userIdPattern } from '../schema/columns.ts';
 
 /** Upper bounds on input sizes, in UTF-16 code units (JavaScript string length). */
 export interface Limits {
@@ -170,6 +171,13 @@ export const jsonPatchSchema = jsonObjectSchema;
 
 /** A uuid in its canonical 8-4-4-4-12 form (any version, as Postgres accepts). */
 export const idSchema = z.guid({ message: 'must be a uuid' });
+
+/**
+ * A user id: 1 to 255 printable ASCII characters without spaces (userIdPattern, the CHECK on every user id
+ * column), so the ids of any auth provider fit: better-auth's, Clerk's `user_2…`, Auth0's `auth0|…`, WorkOS's
+ * `user_01H…`, uuids. Compared exactly, case included.
+ */
+export const userIdSchema = z.string().regex(new RegExp(userIdPattern), { message: 'must be 1 to 255 printable ASCII characters without spaces' });
 
 /** Rows per page: 1 to `limits.page`. */
 export function pageSizeSchemaOf(limits: Pick<Limits, 'page'>) {

@@ -1,11 +1,12 @@
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod';
 import { z } from 'zod';
 import { messageFeedback } from '../schema/chat.ts';
-import { boundedText, defaultLimits, idSchema, instantSchema, type Limits } from './common.ts';
+import { boundedText, defaultLimits, idSchema, instantSchema, type Limits, userIdSchema } from './common.ts';
 
 /** The feedback validators under `limits` (createValidators composes these; the exports below use the defaults). */
 export function feedbackValidators(limits: Readonly<Limits>) {
   const refinements = {
+    userId: () => userIdSchema,
     reason: () => boundedText(limits.shortText),
     comment: () => boundedText(limits.comment),
   };
@@ -17,7 +18,7 @@ export function feedbackValidators(limits: Readonly<Limits>) {
     setFeedbackInput: insertFeedbackSchema
       .pick({ rating: true, reason: true, comment: true })
       .partial({ reason: true, comment: true })
-      .extend({ messageId: idSchema, userId: idSchema })
+      .extend({ messageId: idSchema, userId: userIdSchema })
       .strict(),
     feedbackSummaryInput: z.strictObject({ since: instantSchema, until: instantSchema.optional() }),
   };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defaultLimits, idSchema, instantSchema, type Limits, pageSizeSchemaOf } from './common.ts';
+import { defaultLimits, instantSchema, type Limits, pageSizeSchemaOf, userIdSchema } from './common.ts';
 
 /** The lifecycle validators under `limits` (createValidators composes these; the exports below use the defaults). */
 export function lifecycleValidators(limits: Readonly<Limits>) {
@@ -11,7 +11,7 @@ export function lifecycleValidators(limits: Readonly<Limits>) {
       batchSize: z.number().int().min(1).max(10_000).default(500),
     }),
     exportUserDataInput: z.strictObject({
-      userId: idSchema,
+      userId: userIdSchema,
       /** Messages (and sessions, and ratings) read per round trip: what the export holds in memory at once (100). */
       pageSize: pageSizeSchemaOf(limits).default(100),
     }),

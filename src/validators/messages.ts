@@ -2,7 +2,7 @@ import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'driz
 import { z } from 'zod';
 import { clientIdMaxLength, messages } from '../schema/chat.ts';
 import { citationValidators } from './citations.ts';
-import { boundedText, defaultLimits, idSchema, instantSchema, jsonObjectSchemaOf, type Limits, pageSizeSchemaOf } from './common.ts';
+import { boundedText, defaultLimits, idSchema, instantSchema, jsonObjectSchemaOf, type Limits, pageSizeSchemaOf, userIdSchema } from './common.ts';
 import { messageCursor } from './cursors.ts';
 
 /** The message validators under `limits` (createValidators composes these; the exports below use the defaults). */
@@ -44,21 +44,21 @@ export function messageValidators(limits: Readonly<Limits>, citations: Pick<Retu
     updateMessageSchema: createUpdateSchema(messages, refinements),
     selectMessageSchema: createSelectSchema(messages),
     newMessageInput,
-    addMessageInput: newMessageInput.extend({ sessionId: idSchema, userId: idSchema }),
+    addMessageInput: newMessageInput.extend({ sessionId: idSchema, userId: userIdSchema }),
     /** A bulk import: messages in order; `createdAt` keeps original times (else they are now, in order). */
     addMessagesInput: z.strictObject({
       sessionId: idSchema,
-      userId: idSchema,
+      userId: userIdSchema,
       messages: z.array(newMessageInput.extend({ createdAt: instantSchema.optional() })).min(1),
     }),
-    mergeMessageMetadataInput: z.strictObject({ messageId: idSchema, userId: idSchema, metadata: jsonObject }),
+    mergeMessageMetadataInput: z.strictObject({ messageId: idSchema, userId: userIdSchema, metadata: jsonObject }),
     /** The message by our id (`messageId`), or by the id the client knows it by (`sessionId` and `clientId`: an AI SDK UIMessage id). */
     deleteMessagesAfterInput: z
       .strictObject({
         messageId: idSchema.optional(),
         sessionId: idSchema.optional(),
         clientId: boundedText(clientIdMaxLength, { min: 1 }).optional(),
-        userId: idSchema,
+        userId: userIdSchema,
         /** Keep the message itself and delete only what follows (false: delete it too, the default, for editing it). */
         keepMessage: z.boolean().default(false),
       })
@@ -69,13 +69,13 @@ export function messageValidators(limits: Readonly<Limits>, citations: Pick<Retu
         }
       }),
     countUserMessagesSinceInput: z.strictObject({
-      userId: idSchema,
+      userId: userIdSchema,
       since: instantSchema,
       /** Which messages count: the user's own by default. */
       role: insertMessageSchema.shape.role.default('user'),
     }),
     searchMessagesInput: z.strictObject({
-      userId: idSchema,
+      userId: userIdSchema,
       /** Plain words: quotes, operators and punctuation are just text. */
       query: boundedText(limits.shortText, { min: 1 }),
       limit: pageSizeSchemaOf(limits).default(20),
@@ -84,7 +84,7 @@ export function messageValidators(limits: Readonly<Limits>, citations: Pick<Retu
     }),
     conversationInput: z.strictObject({
       sessionId: idSchema,
-      userId: idSchema,
+      userId: userIdSchema,
       /** Newest messages to return (the page ends at the newest, or just before `before`). */
       limit: pageSizeSchemaOf(limits).default(100),
       /** `nextCursor` of the previous (newer) page, to read further back. */

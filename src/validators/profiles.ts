@@ -1,11 +1,12 @@
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod';
 import { z } from 'zod';
 import { languageTagPattern, userProfiles } from '../schema/auth.ts';
-import { boundedPattern, boundedText, dateSchema, defaultLimits, jsonObjectSchemaOf, type Limits } from './common.ts';
+import { boundedPattern, boundedText, dateSchema, defaultLimits, jsonObjectSchemaOf, type Limits, userIdSchema } from './common.ts';
 
 /** The profile validators under `limits` (createValidators composes these; the exports below use the defaults). */
 export function profileValidators(limits: Readonly<Limits>) {
   const refinements = {
+    userId: () => userIdSchema,
     softwareBackground: () => boundedText(limits.profileText),
     hardwareBackground: () => boundedText(limits.profileText),
     preferredLanguage: () =>
@@ -29,7 +30,7 @@ export function profileValidators(limits: Readonly<Limits>) {
         onboardingCompletedAt: true,
         extras: true,
       })
-      .extend({ userId: insertProfileSchema.shape.userId })
+      .extend({ userId: userIdSchema })
       .strict(),
   };
 }

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { clientIdMaxLength, messageStatuses } from '../schema/chat.ts';
 import { citationValidators } from './citations.ts';
-import { boundedText, defaultLimits, idSchema, isStorableText, jsonObjectSchemaOf, type Limits, pageSizeSchemaOf } from './common.ts';
+import { boundedText, defaultLimits, idSchema, isStorableText, jsonObjectSchemaOf, type Limits, pageSizeSchemaOf, userIdSchema } from './common.ts';
 import { messageCursor } from './cursors.ts';
 
 /** A UIMessage as this library reads it: the AI SDK's `UIMessage` (v5 to v7) is one. */
@@ -285,7 +285,7 @@ export function uiMessageValidators(limits: Readonly<Limits>, citations: Pick<Re
   const saveUIMessagesInput = z
     .strictObject({
       sessionId: idSchema,
-      userId: idSchema,
+      userId: userIdSchema,
       messages: z.array(uiMessage).min(1).max(uiMessageLimits.messages, { message: `at most ${uiMessageLimits.messages} messages per save` }),
       details: z.record(z.string(), details).optional(),
       /** The session's resumable stream: a stream id while an answer streams, null once it ended; absent leaves it as it is. */
@@ -327,7 +327,7 @@ export function uiMessageValidators(limits: Readonly<Limits>, citations: Pick<Re
 
   const streamRef = {
     sessionId: idSchema,
-    userId: idSchema,
+    userId: userIdSchema,
     /** The assistant message's UIMessage id (the AI SDK's generateId, or the id its stream's `start` chunk carries). */
     id: clientId,
   };
@@ -381,7 +381,7 @@ export function uiMessageValidators(limits: Readonly<Limits>, citations: Pick<Re
     saveUIMessagesInput,
     loadUIMessagesInput: z.strictObject({
       sessionId: idSchema,
-      userId: idSchema,
+      userId: userIdSchema,
       /** Newest messages to return (the page ends at the newest, or just before `before`). */
       limit: pageSizeSchemaOf(limits).default(100),
       /** `nextCursor` of the previous (newer) page, to read further back. */

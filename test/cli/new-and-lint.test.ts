@@ -27,21 +27,21 @@ describe('new', () => {
 
     const result = await cli(['new', 'add user timezone preference', '--module', 'auth'], { cwd: project });
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('created drizzle/auth/0001_add_user_timezone_preference.sql');
-    expect(readFileSync(join(project, 'drizzle/auth/0001_add_user_timezone_preference.sql'), 'utf8')).toContain(
+    expect(result.stdout).toContain(`created drizzle/auth/${next('auth', 'add_user_timezone_preference')}.sql`);
+    expect(readFileSync(join(project, `drizzle/auth/${next('auth', 'add_user_timezone_preference')}.sql`), 'utf8')).toContain(
       'ALTER TABLE "users" ADD COLUMN "timezone" text;',
     );
-    const down = readFileSync(join(project, 'drizzle/auth/0001_add_user_timezone_preference.down.sql'), 'utf8');
+    const down = readFileSync(join(project, `drizzle/auth/${next('auth', 'add_user_timezone_preference')}.down.sql`), 'utf8');
     expect(down.split('\n')[0]).toBe('-- rag-chat-db: draft');
     expect(down).toContain('ALTER TABLE "users" DROP COLUMN "timezone";');
 
     // Until reviewed, lint flags the draft.
     const lint = await cli(['lint'], { cwd: project });
     expect(lint.code).toBe(exitCodes.failed);
-    expect(lint.stdout).toContain('drizzle/auth/0001_add_user_timezone_preference.down.sql:1: rag-chat-db/draft');
+    expect(lint.stdout).toContain(`drizzle/auth/${next('auth', 'add_user_timezone_preference')}.down.sql:1: rag-chat-db/draft`);
 
     // Reviewed (the draft line deleted), the down file drops only the column its migration added: lint passes.
-    const downPath = join(project, 'drizzle/auth/0001_add_user_timezone_preference.down.sql');
+    const downPath = join(project, `drizzle/auth/${next('auth', 'add_user_timezone_preference')}.down.sql`);
     writeFileSync(downPath, down.split('\n').slice(1).join('\n'));
     const reviewed = await cli(['lint'], { cwd: project });
     expect(reviewed.stdout).toBe('lint: no problems');
@@ -87,11 +87,11 @@ describe('lint', () => {
     const up = join(project, `drizzle/chat/${next('chat', 'index_messages_by_role')}.sql`);
     writeFileSync(up, 'CREATE INDEX messages_role_idx ON messages (role);\n');
     await cli(['new', 'no down', '--module', 'auth', '--custom'], { cwd: project });
-    rmSync(join(project, 'drizzle/auth/0001_no_down.down.sql'));
+    rmSync(join(project, `drizzle/auth/${next('auth', 'no_down')}.down.sql`));
 
     const result = await cli(['lint'], { cwd: project });
     expect(result.code).toBe(exitCodes.failed);
     expect(result.stdout).toContain(`drizzle/chat/${next('chat', 'index_messages_by_role')}.sql:1: require-concurrent-index-creation`);
-    expect(result.stdout).toContain('drizzle/auth/0001_no_down.down.sql:0: rag-chat-db/down-file');
+    expect(result.stdout).toContain(`drizzle/auth/${next('auth', 'no_down')}.down.sql:0: rag-chat-db/down-file`);
   });
 });

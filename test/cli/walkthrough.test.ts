@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, expect, inject, test } from 'vitest';
 import { exitCodes } from '../../src/cli.ts';
-import { packageRoot } from '../../src/migrate/files.ts';
+import { packageRoot, readMigrations } from '../../src/migrate/files.ts';
 import { connect, createDatabase, databaseName, dropDatabase } from '../support/databases.ts';
 import { copyProject } from '../support/project-copy.ts';
 
@@ -33,7 +33,9 @@ const walkthrough = readme.slice(readme.indexOf('### Adding a migration, step by
 test('the README walkthrough, step by step: new, review, lint, verify, init, status', { timeout: 180_000 }, async () => {
   const project = copyProject();
   await run('npm', ['run', 'build'], { cwd: project });
-  const tag = '0001_add_user_timezone_preference';
+  // The next auth migration after the shipped ones, as the README names it.
+  const tag = `${String(readMigrations('auth').length).padStart(4, '0')}_add_user_timezone_preference`;
+  expect(walkthrough).toContain(`drizzle/auth/${tag}.sql`);
 
   // 1. Change the schema as the README says.
   const line = /add `(timezone: text\('timezone'\),)` to `users` in\s+`(src\/schema\/auth\.ts)`/.exec(walkthrough);
@@ -74,6 +76,7 @@ test('the README walkthrough, step by step: new, review, lint, verify, init, sta
     await sql.end();
   }
   const status = await npx(project, ['status'], { DATABASE_URL: url });
-  expect(status.stdout).toMatch(/\nauth\s+2\/2\s+0/);
+  const authFiles = readMigrations('auth').length + 1; // the shipped ones and the walkthrough's
+  expect(status.stdout).toMatch(new RegExp(`\\nauth\\s+${authFiles}/${authFiles}\\s+0`));
   expect(status.code).toBe(exitCodes.ok);
 });

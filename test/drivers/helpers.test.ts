@@ -4,17 +4,24 @@
  * open it. Each case checks what the helper returns (types included) and,
  * for writes, the row with an independent select; its round trips are
  * counted on the wire (HTTP requests on Neon HTTP) on a second, warm call
- * and compared with the table in the README.
+ * and compared with the table in the README. The users have text ids as auth
+ * providers issue them (Clerk, Auth0, better-auth, WorkOS), not uuids.
  */
 import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ConflictError, DatabaseError, NotFoundError, UnsupportedByDriverError, ValidationError } from '../../src/errors.ts';
-import { driverOf } from '../../src/queries/executor.ts';
+import { migrate } from '../../src/migrate/index.ts';
+import { driverOf, queryRows } from '../../src/queries/executor.ts';
 import * as q from '../../src/queries/index.ts';
 import { useDatabase } from '../support/context.ts';
+import { installModules } from '../support/databases.ts';
 import { driverNames, type OpenDriver, openDriver } from '../support/drivers/open.ts';
 
 const t = useDatabase();
+let rls: Promise<void> | undefined;
+/** Installs the rls module on the file's database, once. */
+const rlsInstalled = () => (rls ??= installModules(t.url, ['rls']));
 
 interface Fixture {
   userId: string;
@@ -36,8 +43,17 @@ const ref = (f: Fixture) => ({ sessionId: f.sessionId, userId: f.userId });
 const email = () => `driver-${randomUUID()}@example.test`;
 const date = expect.any(Date);
 
+/** User ids as auth providers issue them (text, issue 14), in turn: Clerk, Auth0, better-auth, WorkOS. */
+let users = 0;
+const providerIds = [
+  () => `user_${randomUUID().replace(/-/g, '').slice(0, 27)}`,
+  () => `auth0|${randomUUID().replace(/-/g, '').slice(0, 24)}`,
+  () => randomUUID().replace(/-/g, '').toUpperCase(),
+  () => `user_01H${randomUUID().replace(/-/g, '').slice(0, 23).toUpperCase()}`,
+];
 async function newUser(d: OpenDriver): Promise<string> {
-  const [row] = await d.raw<{ id: string }>('INSERT INTO users (email) VALUES ($1) RETURNING id', [email()]);
+  const id = providerIds[users++ % providerIds.length]!();
+  const [row] = await d.raw<{ id: string }>('INSERT INTO users (id, email) VALUES ($1, $2) RETURNING id', [id, email()]);
   return row!.id;
 }
 async function newSession(d: OpenDriver, userId: string): Promise<string> {
@@ -435,8 +451,21 @@ describe.each(driverNames)('%s', (name) => {
     expect(await d.raw('SELECT id FROM chat_sessions WHERE id = $1', [sessionId])).toEqual([]);
   });
 
+  test.runIf(name !== 'neon-http')('withUser as rag_chat_app, with the rls module: a text user id sees its own sessions only', async () => {
+    // The rls module on top of this database (PGlite: in its own); the superuser the other cases run as bypasses it.
+    if (name.startsWith('pglite')) await migrate(d.db as never, { scope: 'rls' });
+    else await rlsInstalled();
+    const other = await newUser(d);
+    await newSession(d, other);
+    const owners = await q.withUser(d.db, { userId: f.userId, role: 'rag_chat_app' }, (tx) =>
+      queryRows<{ userId: string }>(tx, sql`SELECT DISTINCT user_id AS "userId" FROM chat_sessions`, 'session'),
+    );
+    expect(owners).toEqual([{ userId: f.userId }]);
+    expect(f.userId).not.toMatch(/^[0-9a-f]{8}-/);
+  });
+
   test('errors: bad input before any SQL, unique violation, missing parent', async () => {
-    expect(await trips(() => expect(q.createSession(d.db, { userId: 'not-a-uuid' })).rejects.toThrow(ValidationError))).toBe(d.roundTrips() === undefined ? undefined : 0);
+    expect(await trips(() => expect(q.createSession(d.db, { userId: 'not a user id' })).rejects.toThrow(ValidationError))).toBe(d.roundTrips() === undefined ? undefined : 0);
     const [user] = await d.raw<{ email: string }>('SELECT email FROM users WHERE id = $1', [f.userId]);
     const conflict = await q.createUser(d.db, { email: user!.email.toUpperCase() }).catch((error: unknown) => error);
     expect(conflict).toBeInstanceOf(ConflictError);

@@ -96,7 +96,7 @@ describe('in workerd', () => {
 
   test('a helper refusing input answers with the typed error, before any request', async () => {
     endpoint.requests.length = 0;
-    const response = await worker.dispatchFetch('http://worker.test/', { method: 'POST', body: JSON.stringify({ userId: 'not-a-uuid' }) });
+    const response = await worker.dispatchFetch('http://worker.test/', { method: 'POST', body: JSON.stringify({ userId: 'not a user id' }) });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: { name: 'ValidationError', code: 'VALIDATION' } });
     expect(endpoint.requests).toEqual([]);

@@ -72,7 +72,7 @@ describe('sessions', () => {
   });
 
   test('bad input is a ValidationError', async () => {
-    await expect(createSession(t.api, { userId: 'user-1' })).rejects.toBeInstanceOf(ValidationError);
+    await expect(createSession(t.api, { userId: 'user 1' })).rejects.toBeInstanceOf(ValidationError);
     await expect(listSessions(t.api, { userId: randomUUID(), limit: 0 })).rejects.toBeInstanceOf(ValidationError);
     await expect(listSessions(t.api, { userId: randomUUID(), cursor: 'garbage' })).rejects.toThrow('cursor: is not a cursor returned by this library');
   });

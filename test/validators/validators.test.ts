@@ -77,7 +77,8 @@ const cases: Record<keyof typeof tables, Case[]> = {
   chat_sessions: [
     { name: 'a user id only', valid: true, row: async () => ({ userId: await insertUser(t.sql) }) },
     { name: 'metadata nested too deep', valid: false, row: async () => ({ userId: await insertUser(t.sql), metadata: deep(limits.jsonDepth + 2) }) },
-    { name: 'a user id that is no uuid', valid: false, row: async () => ({ userId: 'user-1' }) },
+    { name: 'a user id with a space', valid: false, row: async () => ({ userId: 'user 1' }) },
+    { name: 'a user id of 256 characters', valid: false, row: async () => ({ userId: 'u'.repeat(256) }) },
   ],
   messages: [
     {
