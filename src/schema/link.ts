@@ -11,6 +11,7 @@
  * It has no tables of its own: `drizzle-kit generate` for it writes nothing.
  */
 
+/** A foreign key the link module adds from a chat table's user id column to `users`. */
 export interface LinkForeignKey {
   name: string;
   table: string;
@@ -19,6 +20,7 @@ export interface LinkForeignKey {
   onDelete: 'cascade';
 }
 
+/** The foreign keys the link module installs (from `chat_sessions`, `message_feedback` and `deleted_messages` to `users.id`, each ON DELETE CASCADE): deleting a user deletes what is theirs. */
 export const linkForeignKeys: readonly LinkForeignKey[] = [
   {
     // Deleting a user deletes their sessions, and with them messages, citations and feedback.

@@ -68,6 +68,7 @@ export function setLimits(_changes: Partial<Limits>): never {
   throw new TypeError('setLimits was removed: use createValidators({ limits }) (rag-chat-db/validators) to validate with other limits; see the README, "Validators"');
 }
 
+/** Whether Postgres stores `value` unchanged as text: no NUL character and no unpaired UTF-16 surrogate. */
 export function isStorableText(value: string): boolean {
   return !value.includes('\u0000') && value.isWellFormed();
 }
@@ -93,6 +94,7 @@ export function boundedText(maximum: number, options: { min?: number } = {}) {
   );
 }
 
+/** A JSON value: what a metadata object may hold. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /**
@@ -193,6 +195,7 @@ export const pageSizeSchema = pageSizeSchemaOf(defaultLimits);
  * Postgres reads, so it is refused here rather than by the database.
  */
 export const earliestInstant = new Date('0001-01-01T00:00:00.000Z');
+/** The latest moment a timestamp column takes from JavaScript: the end of the year 9999 (see earliestInstant). */
 export const latestInstant = new Date('9999-12-31T23:59:59.999Z');
 
 /** A valid Date between earliestInstant and latestInstant. */
