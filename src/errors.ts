@@ -24,6 +24,7 @@ export class ConnectionConfigError extends RagChatDbError {
   }
 }
 
+/** One problem with an input: where (`path`, as zod gives it) and what. */
 export interface ValidationIssue {
   path: PropertyKey[];
   message: string;

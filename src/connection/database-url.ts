@@ -26,6 +26,7 @@ import { ConnectionConfigError } from '../errors.ts';
 export const sslModes = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof sslModes)[number];
 
+/** A database URL as parseDatabaseUrl reads it: what to connect to, how (TLS), and whether it is local or behind a pooler. */
 export interface DatabaseTarget {
   /** The URL to hand postgres.js: libpq-only and TLS parameters removed (TLS is in `ssl`), the host pinned. */
   url: string;
@@ -79,6 +80,7 @@ export function isLocalHost(host: string): boolean {
   return bare === 'localhost' || bare === '::1' || (isIPv4(bare) && bare.startsWith('127.')) || bare.startsWith('/');
 }
 
+/** The URL with its password and credential-bearing parameters replaced by `***`, fit to print or log. */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);

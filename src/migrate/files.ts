@@ -49,6 +49,7 @@ export const packageRoot = nearestHolding('package.json');
  */
 export const migrationsRoot = packageRoot;
 
+/** One migration file as read: its statements and the markers in its opening comments. */
 export interface SqlFile {
   path: string;
   statements: string[];
@@ -68,6 +69,7 @@ export interface Amendment {
   reason: string;
 }
 
+/** One migration of a module, from drizzle's journal: its tag, the up file, its down file if it has one, and the hashes it is recognised by. */
 export interface MigrationFile {
   module: string;
   /** drizzle's journal tag, also the file name without `.sql`: `0000_init`. */
@@ -108,6 +110,7 @@ export function moduleSource(module: ModuleName | ModuleInfo, root = migrationsR
 }
 
 
+/** A module's migrations, in journal order (empty for an application module without any yet), each with its up file and its down file (`<tag>.down.sql`) if there is one. */
 export function readMigrations(source: ModuleName | MigrationSource, root = migrationsRoot): MigrationFile[] {
   const { name, folder } = typeof source === 'string' ? moduleSource(source, root) : source;
   const journalPath = join(folder, 'meta', '_journal.json');

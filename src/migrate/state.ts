@@ -17,12 +17,14 @@ export function journalTable(source: MigrationSource): string {
   return `"${migrationsSchema}"."${source.migrationsTable.replace(/"/g, '""')}"`;
 }
 
+/** A row of a module's drizzle migrations table: an applied file's hash and journal time. */
 export interface AppliedRow {
   id: number;
   hash: string;
   createdAt: number;
 }
 
+/** The runner's record of a no-transaction file that failed or was interrupted: where it stopped and why. */
 export interface IncompleteRow {
   module: string;
   tag: string;
@@ -33,6 +35,7 @@ export interface IncompleteRow {
   error: string | null;
 }
 
+/** A module's migrations against the database, as status reads them: applied, pending, tampered, orphaned, out of order, incomplete. */
 export interface ModuleState {
   source: MigrationSource;
   files: MigrationFile[];

@@ -65,6 +65,7 @@ export async function listMessagesCitingDocument(
   };
 }
 
+/** A document in topCitedDocuments' ranking: how often, and by how many answers, it was cited in the window. */
 export interface CitedDocument {
   documentId: string;
   /** Citations of the document in the window. */

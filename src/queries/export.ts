@@ -36,6 +36,7 @@ export type UserExportPart =
   | { type: 'feedback'; feedback: MessageFeedback[] }
   | { type: 'deletedMessages'; deletedMessages: DeletedMessage[] };
 
+/** Everything held about a user, as exportUserData returns it (GDPR access): the user and profile, every session with its messages, the ratings they gave and the record of messages they deleted. */
 export interface UserExport {
   exportedAt: Date;
   /** Null with the chat module alone (the user lives in an external auth provider) or when there is no such user. */

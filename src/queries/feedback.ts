@@ -59,6 +59,7 @@ export async function clearFeedback(db: Executor, input: MessageRefInput): Promi
   return row.deleted;
 }
 
+/** What feedbackSummary returns: counts of up and down ratings in the window, and the reasons given. */
 export interface FeedbackSummary {
   up: number;
   down: number;

@@ -9,6 +9,7 @@ import { type UserIdInput, userIdInput } from '../validators/users.ts';
 import { type Executor, parseInput, queryRows } from './executor.ts';
 import { hasAuthModule } from './installed.ts';
 
+/** What eraseUser deleted: how many sessions, messages and ratings, and whether a `users` row. */
 export interface ErasedCounts {
   sessions: number;
   messages: number;
