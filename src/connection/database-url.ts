@@ -34,11 +34,13 @@ export interface DatabaseTarget {
   redacted: string;
   /** The one host connected to: a name, an IP address, or a Unix-socket directory (starting with `/`). */
   host: string;
+  /** The port connected to (5432 unless the URL says otherwise). */
   port: number;
   /** `host` is this machine (localhost, 127.0.0.0/8, ::1 or a Unix socket); the connector checks the socket agrees. */
   isLocal: boolean;
   /** Behind PgBouncer in transaction mode: no prepared statements, no session state, no migrations. */
   isPooler: boolean;
+  /** The URL's `sslmode` (`?ssl=true` reads as `require`; without either, `disable` for a local host). A host that is not local needs `require` or stronger. */
   sslMode: SslMode;
   /** postgres.js's `ssl` option. */
   ssl: false | 'prefer' | 'require' | ConnectionOptions;

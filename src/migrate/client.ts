@@ -188,6 +188,7 @@ export interface PgliteClient {
 
 /** A drizzle database on PGlite (`drizzle-orm/pglite`): its client is `$client`. */
 export interface PgliteDrizzle {
+  /** The PGlite instance the drizzle database runs on. */
   $client: PgliteClient;
 }
 

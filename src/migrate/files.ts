@@ -51,7 +51,9 @@ export const migrationsRoot = packageRoot;
 
 /** One migration file as read: its statements and the markers in its opening comments. */
 export interface SqlFile {
+  /** Where the file is. */
   path: string;
+  /** Its statements, in order, split at drizzle's `--> statement-breakpoint` markers. */
   statements: string[];
   /** Starts with the no-transaction marker. */
   noTransaction: boolean;
@@ -65,12 +67,15 @@ export interface SqlFile {
 
 /** An earlier text of a released file, by the sha256 drizzle recorded for it, and why it was changed. */
 export interface Amendment {
+  /** The sha256 of the earlier text. */
   hash: string;
+  /** Why the file was changed. */
   reason: string;
 }
 
 /** One migration of a module, from drizzle's journal: its tag, the up file, its down file if it has one, and the hashes it is recognised by. */
 export interface MigrationFile {
+  /** The module it belongs to. */
   module: string;
   /** drizzle's journal tag, also the file name without `.sql`: `0000_init`. */
   tag: string;
@@ -80,17 +85,23 @@ export interface MigrationFile {
   hash: string;
   /** Hashes an applied copy may have and still count as this file: the same text with other line endings, and the earlier texts it amends. */
   acceptedHashes: string[];
+  /** The up file (`<tag>.sql`). */
   up: SqlFile;
   /** Undefined when the file has no down file (it then cannot be rolled back). */
   down: SqlFile | undefined;
+  /** Where its down file is, or would be: `<tag>.down.sql` beside the up file. */
   downPath: string;
 }
 
 /** Where a set of migrations lives: a built-in module, or any drizzle-kit output folder. */
 export interface MigrationSource {
+  /** The module's name. */
   name: string;
+  /** The folder of its migrations and drizzle-kit journal (`meta/_journal.json`). */
   folder: string;
+  /** drizzle's migrations table recording what is applied, in schema `drizzle`. */
   migrationsTable: string;
+  /** Modules that must be installed first. */
   requires: readonly string[];
 }
 

@@ -17,6 +17,7 @@ export type ModuleName = BuiltinModuleName;
 
 /** A module: its name, whether it is built in or the application's, where its schema file and migrations live, and what it requires. */
 export interface ModuleInfo<Name extends string = string, Required extends string = string> {
+  /** The module's name: `auth`, `chat`, `link`, `rls`, or an application module's. */
   name: Name;
   /** `builtin`: ships with rag-chat-db; `app`: declared in the project's rag-chat-db.config file. */
   kind: 'builtin' | 'app';

@@ -50,8 +50,11 @@ export type ProgressEvent =
 
 /** A migration file applied or rolled back, and how long it took. */
 export interface Step {
+  /** The module of the file. */
   module: string;
+  /** The file's tag (`0000_init`). */
   tag: string;
+  /** How long it took, in milliseconds. */
   ms: number;
 }
 

@@ -118,6 +118,7 @@ export function timestampText(value: unknown): string {
 
 /** One page of a keyset-paginated list: its items and the cursor of the next page. */
 export interface Page<T> {
+  /** The page's rows, in list order. */
   items: T[];
   /** Pass as `cursor` for the next page; null on the last one. */
   nextCursor: string | null;

@@ -13,10 +13,15 @@
 
 /** A foreign key the link module adds from a chat table's user id column to `users`. */
 export interface LinkForeignKey {
+  /** The constraint's name. */
   name: string;
+  /** The chat table it is on. */
   table: string;
+  /** Its user id column. */
   column: string;
+  /** What it references: `users.id`. */
   references: { table: string; column: string };
+  /** Deleting the user deletes the row. */
   onDelete: 'cascade';
 }
 

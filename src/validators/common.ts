@@ -9,15 +9,23 @@ import { userIdPattern } from '../schema/columns.ts';
 
 /** Upper bounds on input sizes, in UTF-16 code units (JavaScript string length). */
 export interface Limits {
+  /** An email address. */
   email: number;
+  /** Short texts: a display name, a feedback reason, a document or chunk id, a search query. */
   shortText: number;
+  /** A session or citation title. */
   title: number;
+  /** A citation URL. */
   url: number;
   /** Message content; Postgres caps a tsvector at 1 MB, which the default keeps well below. */
   content: number;
+  /** The passage the reader highlighted. */
   selectedText: number;
+  /** A citation snippet. */
   snippet: number;
+  /** A profile's software and hardware background. */
   profileText: number;
+  /** A feedback comment. */
   comment: number;
   /** Citations on one message. */
   citations: number;

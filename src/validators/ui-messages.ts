@@ -14,9 +14,13 @@ import { messageCursor } from './cursors.ts';
 
 /** A UIMessage as this library reads it: the AI SDK's `UIMessage` (v5 to v7) is one. */
 export interface UIMessageLike {
+  /** The message's id, unique within its session (stored as `messages.client_id`). */
   id: string;
+  /** Who wrote it. */
   role: 'system' | 'user' | 'assistant';
+  /** The message's metadata: a JSON object when given. */
   metadata?: unknown;
+  /** Its parts, in order: text, reasoning, tool calls, sources, files, data, step markers. */
   parts: ReadonlyArray<{ readonly type: string; readonly [key: string]: unknown }>;
 }
 
