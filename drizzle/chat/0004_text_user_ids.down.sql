@@ -70,10 +70,10 @@ ALTER TABLE "deleted_messages" ALTER COLUMN "user_id" SET DATA TYPE uuid USING "
 --> statement-breakpoint
 -- users.id and user_profiles.user_id back to uuid when a link foreign key was dropped above (it needs both sides alike).
 DO $$
+DECLARE
+  dropped text[] := string_to_array(current_setting('rag_chat_db.recreate', true), ',');
 BEGIN
-  IF NOT ('chat_sessions_user_id_users_id_fk' = ANY (string_to_array(current_setting('rag_chat_db.recreate', true), ','))
-          OR 'message_feedback_user_id_users_id_fk' = ANY (string_to_array(current_setting('rag_chat_db.recreate', true), ','))
-          OR 'deleted_messages_user_id_users_id_fk' = ANY (string_to_array(current_setting('rag_chat_db.recreate', true), ',')))
+  IF NOT coalesce(dropped && ARRAY['chat_sessions_user_id_users_id_fk', 'message_feedback_user_id_users_id_fk', 'deleted_messages_user_id_users_id_fk'], false)
     OR (SELECT atttypid FROM pg_attribute WHERE attrelid = to_regclass('public.users') AND attname = 'id') <> 'text'::regtype THEN
     RETURN;
   END IF;
