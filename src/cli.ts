@@ -45,6 +45,7 @@ import {
 import { adoptMigrations } from './migrate/adopt.ts';
 import { installedScopeModules } from './migrate/installed.ts';
 import { lintMigrations } from './migrate/lint.ts';
+import { type LinkLayout, linkedColumns, linkLayouts, writeLinkUsersMigration } from './migrate/link-users.ts';
 import { newMigration } from './migrate/new.ts';
 import { assertWayBack, irreversibleFiles, statusProblems } from './migrate/reversibility.ts';
 import { migrationScript } from './migrate/script.ts';
@@ -106,6 +107,8 @@ Commands:
   verify                         apply, roll back and re-apply pending migrations on a scratch database
   new "<description>" --module M create a migration and its down file (after a schema change, or --custom;
                                  alias: create-migration)
+  link-users <table>[.<column>]  a migration (into your application module) adding foreign keys, ON DELETE
+                                 CASCADE, from our user ids to an auth provider's users (--layout chat|all)
   lint                           check every migration file with squawk and our own rules
   resolve <module>/<tag>         resume (--retry) or settle a failed no-transaction migration
   modules                        list the modules and what they need
@@ -187,6 +190,22 @@ With --custom: an empty migration to write by hand (data changes, CREATE INDEX C
 The down file starts with "-- rag-chat-db: draft"; review it and delete that line (rollback and lint
 refuse drafts). Then: rag-chat-db verify, rag-chat-db init.
 `,
+  'link-users': `Usage: rag-chat-db link-users <table>[.<column>] [--schema public] [--layout chat|all] [--module M]
+
+Writes a migration pair (up, and a reviewed .down.sql) into an application module of
+./rag-chat-db.config.ts that links our user ids to an auth provider's user table, e.g. better-auth's
+or Auth.js's "user" (column id): deleting a user there then deletes everything of theirs here.
+  --layout chat   (default; init --scope chat) foreign keys to the provider's table from the user ids of
+                  ${linkedColumns('chat').map(({ table }) => table).join(', ')}; the module must require chat
+  --layout all    (init --scope all) our users mirror the provider's (a provider hook calls createUser
+                  with the provider's id): one foreign key from users.id; the module must require link
+  --schema S      the provider table's schema, default public
+  --module M      the application module to write into (default: the only one)
+The up file refuses, naming up to 5 ids, when our rows hold user ids the provider's table lacks, and
+when the provider's id column is not text. The provider's tables must exist before it runs: generate
+them into the same module first (rag-chat-db new), or run the provider's own migrate before init.
+Then: rag-chat-db lint, rag-chat-db verify, rag-chat-db init. rollback --module M removes the keys.
+`,
   lint: `Usage: rag-chat-db lint
 
 Checks every migration file, up and down, with squawk (npm squawk-cli): ordinary files as run in a
@@ -260,6 +279,8 @@ export async function main(argv: string[], rawIo: Io = defaultIo()): Promise<num
         return await newCommand(rest, io);
       case 'lint':
         return await lintCommand(rest, io);
+      case 'link-users':
+        return await linkUsersCommand(rest, io);
       case 'resolve':
         return await resolveCommand(rest, io);
       case 'modules':
@@ -756,6 +777,30 @@ async function newCommand(args: string[], io: Io): Promise<number> {
   io.out(`created ${created.upPath}`);
   io.out(`created ${created.downPath} (a draft${created.drafted.length ? ` of ${created.drafted.length} statement${created.drafted.length === 1 ? '' : 's'}` : ''}: review it, then delete its first line)`);
   io.out('next: rag-chat-db verify, then rag-chat-db init');
+  return exitCodes.ok;
+}
+
+async function linkUsersCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, { schema: { type: 'string' }, layout: { type: 'string' }, module: { type: 'string' } }, true);
+  if (values.help) return printHelp(io, 'link-users');
+  const [target, ...extra] = positionals;
+  if (!target || extra.length > 0) throw new UsageError('link-users needs one <table>[.<column>], e.g. rag-chat-db link-users user.id');
+  const [table, column, ...more] = target.split('.');
+  if (!table || more.length > 0 || column === '') throw new UsageError(`link-users: "${target}" is not <table>[.<column>]; give the schema with --schema`);
+  const layout = values.layout ?? 'chat';
+  if (!(linkLayouts as readonly string[]).includes(layout)) throw new UsageError(`--layout must be one of ${linkLayouts.join(', ')}, not "${layout}"`);
+  const created = writeLinkUsersMigration({
+    table,
+    column,
+    schema: values.schema,
+    layout: layout as LinkLayout,
+    module: values.module,
+    modules: await loadModules(io.cwd),
+    root: io.cwd,
+  });
+  io.out(`created ${created.upPath}`);
+  io.out(`created ${created.downPath}`);
+  io.out('next: rag-chat-db lint, rag-chat-db verify, then rag-chat-db init');
   return exitCodes.ok;
 }
 

@@ -12,7 +12,7 @@ describe('types', () => {
     expectTypeOf<z.output<typeof selectMessageSchema>>().toEqualTypeOf<Message>();
     expectTypeOf<z.output<typeof citationInput>['citationIndex']>().toEqualTypeOf<MessageCitation['citationIndex']>();
     expectTypeOf<z.output<typeof addMessageInput>['role']>().toEqualTypeOf<NewMessage['role']>();
-    expectTypeOf<z.input<typeof createUserInput>>().toEqualTypeOf<{ email: string; displayName?: string | null | undefined }>();
+    expectTypeOf<z.input<typeof createUserInput>>().toEqualTypeOf<{ email: string; displayName?: string | null | undefined; id?: string | undefined }>();
   });
 
   test('helper inputs and results', () => {

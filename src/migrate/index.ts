@@ -51,6 +51,16 @@ export {
   MigrationRefusedError,
   NoWayBackError,
 } from './errors.ts';
+export {
+  type LinkLayout,
+  linkLayouts,
+  type LinkUsersForeignKey,
+  type LinkUsersOptions,
+  type LinkUsersSql,
+  linkUsersMigration,
+  type WriteLinkUsersOptions,
+  writeLinkUsersMigration,
+} from './link-users.ts';
 export { defaultLockRetries, defaultLockRetryDelayMs } from './retry.ts';
 export { type Amendment, type MigrationFile, type MigrationSource, moduleSource, readMigrations, type SqlFile } from './files.ts';
 export {

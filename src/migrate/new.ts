@@ -169,19 +169,13 @@ async function newAppMigration(
   kitRoot: string,
 ): Promise<NewMigration> {
   const folder = info.migrationsFolder;
-  const journalPath = join(folder, 'meta', '_journal.json');
-  const journal = existsSync(journalPath)
-    ? (JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: (JournalEntry & { when: number })[] })
-    : { version: '7', dialect: 'postgresql', entries: [] as (JournalEntry & { when: number })[] };
-  const last = journal.entries.at(-1);
+  const last = readAppJournal(folder).entries.at(-1);
   const previous = last ? (readSnapshot(folder, last.idx) as Snapshot) : undefined;
 
-  let snapshot: Snapshot;
+  let snapshot: Snapshot | undefined; // a custom file leaves the schema as it was: the previous snapshot
   let up: string[] = [];
   let drafted: string[] | undefined;
-  if (options.custom) {
-    snapshot = { ...(previous ?? emptySnapshot(blankSnapshot())), id: randomUUID(), prevId: previous?.id ?? originId } as unknown as Snapshot;
-  } else {
+  if (!options.custom) {
     const serialized = await serializeSchema(kitRoot, info, root, await drizzleCasing(root));
     const [before, after] = withShellsOfOurTables(previous ?? (emptySnapshot(serialized) as Snapshot), serialized);
     const { generateMigration } = await kitApi(kitRoot);
@@ -197,6 +191,29 @@ async function newAppMigration(
   }
 
   // Everything is known: only now is anything written, and only into the module's folder.
+  const upText = options.custom ? customUpFile(options.description) : up.join(`${statementBreakpoint}\n`);
+  const written = writeAppMigration(info, name, { up: upText, down: (tag) => downFile(tag, drafted), snapshot }, root);
+  return { ...written, drafted: drafted ?? [] };
+}
+
+/**
+ * Appends one migration to an application module: the up and down files,
+ * the snapshot (the previous one when `snapshot` is not given: the schema
+ * drizzle-kit sees is unchanged, as for a custom file), and the journal
+ * entry, all in the module's folder. `new` and `link-users` write through it.
+ */
+export function writeAppMigration(
+  info: ModuleInfo,
+  name: string,
+  files: { up: string; down: (tag: string) => string; snapshot?: Record<string, unknown> | undefined },
+  root: string,
+): Omit<NewMigration, 'drafted'> {
+  const folder = info.migrationsFolder;
+  const journalPath = join(folder, 'meta', '_journal.json');
+  const journal = readAppJournal(folder);
+  const last = journal.entries.at(-1);
+  const previous = last ? (readSnapshot(folder, last.idx) as Snapshot) : undefined;
+  const snapshot = files.snapshot ?? ({ ...(previous ?? emptySnapshot(blankSnapshot())), id: randomUUID(), prevId: previous?.id ?? originId } as unknown as Snapshot);
   const idx = last ? last.idx + 1 : 0;
   const prefix = String(idx).padStart(4, '0');
   const tag = `${prefix}_${name}`;
@@ -204,11 +221,18 @@ async function newAppMigration(
   const downPath = join(folder, `${tag}.down.sql`);
   mkdirSync(join(folder, 'meta'), { recursive: true });
   writeFileSync(join(folder, 'meta', `${prefix}_snapshot.json`), JSON.stringify({ ...snapshot, _meta: { columns: {}, schemas: {}, tables: {} } }, null, 2));
-  writeFileSync(upPath, options.custom ? customUpFile(options.description) : up.join(`${statementBreakpoint}\n`));
-  writeFileSync(downPath, downFile(tag, drafted));
+  writeFileSync(upPath, files.up);
+  writeFileSync(downPath, files.down(tag));
   journal.entries.push({ idx, version: '7', when: Math.max(Date.now(), (last?.when ?? 0) + 1), tag, breakpoints: true } as never);
   writeFileSync(journalPath, JSON.stringify(journal, null, 2));
-  return { tag, upPath: relative(root, upPath), downPath: relative(root, downPath), drafted: drafted ?? [] };
+  return { tag, upPath: relative(root, upPath), downPath: relative(root, downPath) };
+}
+
+type AppJournal = { entries: (JournalEntry & { when: number })[] };
+
+function readAppJournal(folder: string): AppJournal {
+  const journalPath = join(folder, 'meta', '_journal.json');
+  return existsSync(journalPath) ? (JSON.parse(readFileSync(journalPath, 'utf8')) as AppJournal) : ({ version: '7', dialect: 'postgresql', entries: [] } as AppJournal);
 }
 
 /** The module's schema as drizzle-kit sees it: `generate` into an empty temporary folder, whose one snapshot is the schema. */

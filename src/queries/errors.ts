@@ -146,6 +146,8 @@ function withoutQuotedValues(error: DriverError): DriverError {
 
 const conflictMessages: Record<string, string> = {
   users_email_lower_idx: 'a user with this email already exists',
+  // createUser with an auth provider's id (link-users --layout all) that is already ours.
+  users_pkey: 'a user with this id already exists',
   message_citations_message_id_citation_index_key: 'two citations of one message have the same citation_index',
   message_feedback_message_id_user_id_key: 'this user already rated this message',
   user_profiles_pkey: 'this user already has a profile',

@@ -9,6 +9,9 @@
  * a test checks that the installed constraints are exactly these.
  *
  * It has no tables of its own: `drizzle-kit generate` for it writes nothing.
+ *
+ * `rag-chat-db link-users` (src/migrate/link-users.ts) derives from this list
+ * the constraints it points at an auth provider's user table instead.
  */
 
 /** A foreign key the link module adds from a chat table's user id column to `users`. */

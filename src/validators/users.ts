@@ -20,7 +20,12 @@ export function userValidators(limits: Readonly<Limits>) {
     updateUserSchema,
     selectUserSchema: createSelectSchema(users),
     // Refined columns lose drizzle-zod's optional() in the types, so optional fields are marked here.
-    createUserInput: insertUserSchema.pick({ email: true, displayName: true }).partial({ displayName: true }).strict(),
+    // `id`: the auth provider's id for the user, when our users mirror its users (link-users --layout all); generated when absent.
+    createUserInput: insertUserSchema
+      .pick({ email: true, displayName: true })
+      .partial({ displayName: true })
+      .extend({ id: userIdSchema.optional() })
+      .strict(),
     userIdInput: z.strictObject({ userId: userIdSchema }),
     findUserByEmailInput: z.strictObject({ email: z.string().max(limits.email).pipe(storableText(z.string())) }),
     updateUserInput: updateUserSchema

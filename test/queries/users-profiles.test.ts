@@ -26,6 +26,17 @@ describe('users', () => {
     expect(row).toEqual({ email, display_name: 'Ada' });
   });
 
+  test("createUser takes an auth provider's id (link-users --layout all), under the user-id rule; a taken id is a ConflictError", async () => {
+    const id = `ba_${randomUUID().replaceAll('-', '')}`; // better-auth style: letters and digits, not a uuid
+    const user = await createUser(t.api, { id, email: uniqueEmail(), displayName: 'From the provider' });
+    expect(user.id).toBe(id);
+    expect(await t.sql`SELECT id FROM users WHERE id = ${id}`).toEqual([{ id }]);
+    await expect(createUser(t.api, { id, email: uniqueEmail() })).rejects.toMatchObject({ constructor: ConflictError, message: 'a user with this id already exists' });
+    for (const bad of ['', 'has space', 'é', 'x'.repeat(256)]) {
+      await expect(createUser(t.api, { id: bad, email: uniqueEmail() })).rejects.toBeInstanceOf(ValidationError);
+    }
+  });
+
   test('an email taken in another letter case is a ConflictError that keeps the driver error', async () => {
     const email = uniqueEmail();
     await createUser(t.api, { email });

@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { packageRoot } from '../../src/migrate/files.ts';
 
-/** A fenced ```ts block of the README, found by its first line (a comment naming the file). */
-export function readmeBlock(firstLine: string): string {
-  const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
+/** A fenced ```ts block of the README, found by its first line (a comment naming the file), in the section under `heading`. */
+export function readmeBlock(firstLine: string, heading = '## Migrations for your own schema'): string {
+  const whole = readFileSync(join(packageRoot, 'README.md'), 'utf8');
+  const readme = whole.slice(whole.indexOf(`\n${heading}\n`));
   const start = readme.indexOf(`\`\`\`ts\n${firstLine}\n`);
   if (start === -1) throw new Error(`README has no \`\`\`ts block starting with ${firstLine}`);
   const body = readme.slice(start + '```ts\n'.length);

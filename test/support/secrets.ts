@@ -17,3 +17,15 @@ export const fixtureSecrets = {
 
 /** The password of the fixtures' URLs. */
 export const fixturePassword = fixtureSecrets.user;
+
+/**
+ * The made-up secrets of the auth-provider tests (test/providers): a
+ * signing secret (better-auth wants at least 32 characters) and a user's
+ * password. Built from the fixture's own, never a real credential.
+ */
+export const providerSecrets = {
+  /** better-auth's `secret`. */
+  signing: `${fixtureSecrets.user}-provider-signing-key`,
+  /** A user's password, for sign-up. */
+  password: `${fixtureSecrets.user}-user`,
+} as const;
