@@ -61,6 +61,7 @@ export {
   type WriteLinkUsersOptions,
   writeLinkUsersMigration,
 } from './link-users.ts';
+export type { NewMigration } from './new.ts';
 export { defaultLockRetries, defaultLockRetryDelayMs } from './retry.ts';
 export { type Amendment, type MigrationFile, type MigrationSource, moduleSource, readMigrations, type SqlFile } from './files.ts';
 export {

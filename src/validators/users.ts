@@ -43,7 +43,7 @@ export const {
   updateUserSchema,
   /** A `users` row as read (drizzle-zod). */
   selectUserSchema,
-  /** createUser's input: `email` and an optional `displayName`; unknown keys are refused. */
+  /** createUser's input: `email`, an optional `displayName`, and an optional `id` (the auth provider's id for the user, under the user id rule; a random uuid's text when absent). Unknown keys are refused. */
   createUserInput,
   /** `{ userId }`: the input of the helpers that read or erase one user (findUser, getUser, getProfile, eraseUser, ...). */
   userIdInput,
