@@ -4,6 +4,7 @@
  * driver error, when there is one, is kept as `cause`.
  */
 export class RagChatDbError extends Error {
+  /** Stable across versions, for handlers to switch on: `VALIDATION`, `NOT_FOUND`, `CONFLICT`, `DATABASE`, ... */
   readonly code: string;
 
   constructor(code: string, message: string, options?: ErrorOptions) {
@@ -24,9 +25,13 @@ export class ConnectionConfigError extends RagChatDbError {
   }
 }
 
+/** One problem with an input: where (`path`, as zod gives it) and what. */
 export interface ValidationIssue {
+  /** The path of the offending value in the input (`['citations', 0, 'url']`); empty for the input as a whole. */
   path: PropertyKey[];
+  /** What is wrong, fit to show the person who gave the input. */
   message: string;
+  /** zod's issue code (`too_big`, `invalid_type`, ...), when zod found the problem. */
   code?: string;
 }
 
@@ -34,6 +39,7 @@ export interface ValidationIssue {
 export class ValidationError extends RagChatDbError {
   override name = 'ValidationError';
 
+  /** Every problem found, with where it is. */
   readonly issues: readonly ValidationIssue[];
 
   constructor(issues: readonly ValidationIssue[], options?: ErrorOptions) {
@@ -50,7 +56,10 @@ export class ValidationError extends RagChatDbError {
 export class NotFoundError extends RagChatDbError {
   override name = 'NotFoundError';
 
-  constructor(readonly entity: string, options?: ErrorOptions) {
+  constructor(
+    /** What was looked for: `user`, `session`, `message`, `profile`, ... */
+    readonly entity: string,
+    options?: ErrorOptions) {
     super('NOT_FOUND', `${entity} not found`, options);
   }
 }
@@ -59,7 +68,11 @@ export class NotFoundError extends RagChatDbError {
 export class ConflictError extends RagChatDbError {
   override name = 'ConflictError';
 
-  constructor(message: string, readonly constraint?: string, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    /** The unique constraint or index that refused the value, when the database named it. */
+    readonly constraint?: string,
+    options?: ErrorOptions) {
     super('CONFLICT', message, options);
   }
 }
@@ -73,7 +86,10 @@ export class ConflictError extends RagChatDbError {
 export class MessageNotStreamingError extends ConflictError {
   override name = 'MessageNotStreamingError';
 
-  constructor(readonly status: string, options?: ErrorOptions) {
+  constructor(
+    /** What the message is instead: its status (`complete`, `error`, `aborted`), or why it cannot stream (`a user message`, ...). */
+    readonly status: string,
+    options?: ErrorOptions) {
     super(`the message is not streaming (it is ${status}); nothing was written`, undefined, options);
   }
 }
@@ -90,7 +106,9 @@ export class DatabaseError extends RagChatDbError {
 
   constructor(
     message: string,
+    /** The SQLSTATE the database gave, if any (`40001`, `57P01`, ...). */
     readonly sqlState: string | undefined,
+    /** Whether running the same call again is safe and may succeed. */
     readonly retryable: boolean,
     options?: ErrorOptions,
   ) {
@@ -108,7 +126,10 @@ export class DatabaseError extends RagChatDbError {
 export class MissingDependencyError extends RagChatDbError {
   override name = 'MissingDependencyError';
 
-  constructor(readonly packageName: string, message: string, options?: ErrorOptions) {
+  constructor(
+    /** The npm package to install: `postgres`, `@electric-sql/pglite`, or `jiti` for a TypeScript config file. */
+    readonly packageName: string,
+    message: string, options?: ErrorOptions) {
     super('MISSING_DEPENDENCY', message, options);
   }
 }
@@ -121,7 +142,10 @@ export class MissingDependencyError extends RagChatDbError {
 export class UnsupportedByDriverError extends RagChatDbError {
   override name = 'UnsupportedByDriverError';
 
-  constructor(readonly driver: string, message: string, options?: ErrorOptions) {
+  constructor(
+    /** The driver of the database handle: `neon-http`. */
+    readonly driver: string,
+    message: string, options?: ErrorOptions) {
     super('UNSUPPORTED_BY_DRIVER', message, options);
   }
 }
@@ -131,8 +155,11 @@ export class EmbeddedDatabaseInUseError extends RagChatDbError {
   override name = 'EmbeddedDatabaseInUseError';
 
   constructor(
+    /** The embedded database's directory. */
     readonly dir: string,
+    /** The lock file in it, to delete by hand if its process is surely gone. */
     readonly lockFile: string,
+    /** The process holding it, as its lock file says (undefined while that process is still writing the file). */
     readonly owner: { pid: number; host: string; since: string } | undefined,
   ) {
     const who = owner

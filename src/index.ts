@@ -1,8 +1,10 @@
 /**
  * rag-chat-db: Postgres persistence for RAG chatbots.
  *
- *   import { createSession, addMessage, getConversationWithCitations } from 'rag-chat-db';
- *   import { createDb } from 'rag-chat-db/node';
+ * ```ts
+ * import { createSession, addMessage, getConversationWithCitations } from 'rag-chat-db';
+ * import { createDb } from 'rag-chat-db/node';
+ * ```
  *
  * This entry holds the helpers, the schema, the validators, the errors and
  * the types, and loads nothing Node-only (no `node:` builtin, no postgres.js,
@@ -11,6 +13,8 @@
  * Opening a database with postgres.js or PGlite is `rag-chat-db/node`. The
  * schema, the validators and the migration engine are also published on
  * their own: `rag-chat-db/schema`, `rag-chat-db/validators`, `rag-chat-db/migrate`.
+ *
+ * @module rag-chat-db
  */
 export * from './errors.ts';
 export * from './queries/index.ts';

@@ -28,10 +28,14 @@ import { parseDatabaseUrl } from './database-url.ts';
 import { importOptional } from './optional.ts';
 import { defaultQueryTimeoutMs, guardClient } from './postgres-js.ts';
 
+/** Every table and relation of the schema: what the databases createDb and createEmbeddedDb open are typed with. */
 export type Schema = typeof schema;
+/** A drizzle database on postgres.js with the schema, as createDb and connectDb return it; `$client` is the postgres.js pool. */
 export type PostgresDatabase = PostgresJsDatabase<Schema> & { $client: postgres.Sql };
+/** A drizzle database on PGlite with the schema, as createEmbeddedDb returns it; `$client` is the PGlite instance. */
 export type EmbeddedDatabase = PgliteDatabase<Schema> & { $client: PGlite };
 
+/** The options of createDb (and connectDb). */
 export interface CreateDbOptions {
   /** A postgres:// URL; `DATABASE_URL` by default. Non-local hosts need sslmode=require or stronger. */
   url?: string;
@@ -56,6 +60,7 @@ export interface CreateDbOptions {
   onQuery?: (sql: string) => void;
 }
 
+/** A drizzle database on a postgres.js pool, for the helpers: `url` or $DATABASE_URL, with TLS required for non-local hosts and no prepared statements behind PgBouncer. Connects lazily. ConnectionConfigError for a missing or unusable URL. */
 export function createDb(options: CreateDbOptions = {}): PostgresDatabase {
   const url = options.url ?? process.env.DATABASE_URL;
   if (!url) throw new ConnectionConfigError('No database URL: pass { url } or set DATABASE_URL.');
@@ -82,6 +87,7 @@ export function createDb(options: CreateDbOptions = {}): PostgresDatabase {
   return drizzlePostgres({ client, schema }) as PostgresDatabase;
 }
 
+/** The options of connectDb: createDb's, and how many attempts. */
 export interface ConnectDbOptions extends CreateDbOptions {
   /** Attempts while the server is unreachable or waking from suspend (4). */
   attempts?: number;
@@ -142,6 +148,7 @@ export async function createEmbeddedDb(dir = '.rag-chat-db'): Promise<EmbeddedDa
   return drizzle({ client, schema }) as EmbeddedDatabase;
 }
 
+/** Closes the database's pool or PGlite instance (and releases an embedded directory's lock). */
 export async function closeDb(db: PostgresDatabase | EmbeddedDatabase): Promise<void> {
   const client = db.$client as { end?: (options?: { timeout?: number }) => Promise<void>; close?: () => Promise<void> };
   if (typeof client.end === 'function') await client.end({ timeout: 5 });

@@ -26,6 +26,7 @@ import { ConnectionConfigError } from '../errors.ts';
 export const sslModes = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof sslModes)[number];
 
+/** A database URL as parseDatabaseUrl reads it: what to connect to, how (TLS), and whether it is local or behind a pooler. */
 export interface DatabaseTarget {
   /** The URL to hand postgres.js: libpq-only and TLS parameters removed (TLS is in `ssl`), the host pinned. */
   url: string;
@@ -33,11 +34,13 @@ export interface DatabaseTarget {
   redacted: string;
   /** The one host connected to: a name, an IP address, or a Unix-socket directory (starting with `/`). */
   host: string;
+  /** The port connected to (5432 unless the URL says otherwise). */
   port: number;
   /** `host` is this machine (localhost, 127.0.0.0/8, ::1 or a Unix socket); the connector checks the socket agrees. */
   isLocal: boolean;
   /** Behind PgBouncer in transaction mode: no prepared statements, no session state, no migrations. */
   isPooler: boolean;
+  /** The URL's `sslmode` (`?ssl=true` reads as `require`; without either, `disable` for a local host). A host that is not local needs `require` or stronger. */
   sslMode: SslMode;
   /** postgres.js's `ssl` option. */
   ssl: false | 'prefer' | 'require' | ConnectionOptions;
@@ -79,6 +82,7 @@ export function isLocalHost(host: string): boolean {
   return bare === 'localhost' || bare === '::1' || (isIPv4(bare) && bare.startsWith('127.')) || bare.startsWith('/');
 }
 
+/** The URL with its password and credential-bearing parameters replaced by `***`, fit to print or log. */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);

@@ -1,6 +1,6 @@
 /**
  * Taking over a database whose schema was built without the runner (`psql -f`
- * of the migration files, a DBA's script, the brief's SQL): the migrations
+ * of the migration files, a DBA's script, SQL written by hand): the migrations
  * are recorded as applied only if the live schema is what they build.
  *
  * What they build is measured, not assumed: every file is applied to an

@@ -11,18 +11,23 @@ import { isSharedDirectory, lockEmbeddedDirectory } from '../connection/embedded
 import { ConnectionConfigError } from '../errors.ts';
 import { isConnectionLost } from './errors.ts';
 
+/** Something that runs SQL text with `$1`-style parameters and returns the rows: a migration client, or a transaction on one. */
 export interface Queryable {
+  /** Runs one statement and returns its rows. */
   query<T extends object = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
 }
 
+/** One database session for the migration functions (connectForMigrations, openEmbedded, embeddedClient): queries, transactions, and close. */
 export interface MigrationClient extends Queryable {
   /** Runs `fn` in one transaction on this session; commits if it resolves, rolls back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Ends the session (closes the connection, or the PGlite instance). */
   close(): Promise<void>;
   /** Where it is connected, fit to print (no password). */
   readonly description: string;
 }
 
+/** The options of connectForMigrations. */
 export interface ConnectOptions {
   /** Seconds for the whole first connection (TCP, TLS, authentication, a first query), 10 by default. */
   connectTimeout?: number;
@@ -169,15 +174,21 @@ export async function openEmbedded(dir: string): Promise<MigrationClient> {
 
 /** What the runner uses of a PGlite instance (typed here so this module never imports PGlite). */
 export interface PgliteClient {
+  /** Runs one statement with parameters. */
   query: PGliteQuery;
+  /** Runs `fn` in one transaction. */
   transaction<T>(fn: (tx: { query: PGliteQuery }) => Promise<T>): Promise<T>;
+  /** Runs SQL text that may hold several statements, without parameters. */
   exec(text: string): Promise<unknown>;
+  /** Closes the database. */
   close(): Promise<void>;
+  /** Where the database lives (`memory://` or a directory), if PGlite says. */
   readonly dataDir?: string;
 }
 
 /** A drizzle database on PGlite (`drizzle-orm/pglite`): its client is `$client`. */
 export interface PgliteDrizzle {
+  /** The PGlite instance the drizzle database runs on. */
   $client: PgliteClient;
 }
 
@@ -218,4 +229,5 @@ export function migrationClientOf(target: MigrationTarget): MigrationClient {
 /** What the migration functions accept: a client from connectForMigrations / openEmbedded, a PGlite instance, or a drizzle instance on one. */
 export type MigrationTarget = MigrationClient | PgliteClient | PgliteDrizzle;
 
-type PGliteQuery = <T>(text: string, params?: unknown[]) => Promise<{ rows: T[] }>;
+/** PGlite's `query`: SQL text with `$1`-style parameters, resolving to `{ rows }`. */
+export type PGliteQuery = <T>(text: string, params?: unknown[]) => Promise<{ rows: T[] }>;

@@ -21,6 +21,7 @@ import { MissingDependencyError } from '../errors.ts';
 import { MigrationRefusedError } from './errors.ts';
 import { appMigrationsTable, builtinModuleNames, isModuleName, type ModuleInfo, type ModuleSet, moduleSet } from './modules.ts';
 
+/** An application module in rag-chat-db.config: your own tables, migrated by our runner after the modules it requires. */
 export interface AppModuleConfig {
   /** Lower-case letters, digits and `_`, starting with a letter; not one of ours (auth, chat, link, rls). */
   name: string;
@@ -32,7 +33,9 @@ export interface AppModuleConfig {
   requires?: readonly string[];
 }
 
+/** What a rag-chat-db.config file exports by default (see defineConfig). */
 export interface RagChatDbConfig {
+  /** The project's application modules. */
   modules: readonly AppModuleConfig[];
 }
 
@@ -66,6 +69,7 @@ const configSchema = z.strictObject({
   ),
 });
 
+/** The path of the rag-chat-db.config file in `dir` (configFileNames, in order), or undefined. */
 export function findConfig(dir: string): string | undefined {
   return configFileNames.map((name) => join(dir, name)).find((path) => existsSync(path));
 }

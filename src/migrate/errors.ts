@@ -4,6 +4,7 @@ import { RagChatDbError } from '../errors.ts';
 export class MigrationRefusedError extends RagChatDbError {
   override name = 'MigrationRefusedError';
 
+  /** What is wrong, one sentence each. */
   readonly problems: readonly string[];
 
   constructor(problems: readonly string[], code = 'MIGRATION_REFUSED') {
@@ -21,6 +22,7 @@ export class NoWayBackError extends MigrationRefusedError {
   override name = 'NoWayBackError';
 
   constructor(
+    /** The files without a way back, as `<module>/<tag>`. */
     readonly files: readonly string[],
     problems: readonly string[],
   ) {
@@ -33,11 +35,17 @@ export class MigrationFailedError extends RagChatDbError {
   override name = 'MigrationFailedError';
 
   constructor(
+    /** The module of the failing file. */
     readonly module: string,
+    /** The failing file's tag (`0003_add_timezone`). */
     readonly tag: string,
+    /** `up` when applying, `down` when rolling back. */
     readonly direction: 'up' | 'down',
+    /** Which statement of the file failed, from 1. */
     readonly statementIndex: number,
+    /** How many statements the file has. */
     readonly statementCount: number,
+    /** A no-transaction file: the statements before the failing one stay done (see `rag-chat-db resolve`). */
     readonly noTransaction: boolean,
     cause: unknown,
   ) {
@@ -70,6 +78,7 @@ export class MigrationBlockedError extends MigrationFailedError {
     statementIndex: number,
     statementCount: number,
     noTransaction: boolean,
+    /** How many times the statement was tried. */
     readonly attempts: number,
     cause: unknown,
   ) {
@@ -87,9 +96,13 @@ export class MigrationConnectionLostError extends RagChatDbError {
   override name = 'MigrationConnectionLostError';
 
   constructor(
+    /** The module of the file that was running. */
     readonly module: string,
+    /** The tag of the file that was running. */
     readonly tag: string,
+    /** `up` when applying, `down` when rolling back. */
     readonly direction: 'up' | 'down',
+    /** What became of the file: `not-run` (rolled back), `partly-run` (a no-transaction file, stopped midway), `unknown` (lost while committing). */
     readonly outcome: 'not-run' | 'partly-run' | 'unknown',
     cause: unknown,
   ) {

@@ -49,8 +49,11 @@ export const packageRoot = nearestHolding('package.json');
  */
 export const migrationsRoot = packageRoot;
 
+/** One migration file as read: its statements and the markers in its opening comments. */
 export interface SqlFile {
+  /** Where the file is. */
   path: string;
+  /** Its statements, in order, split at drizzle's `--> statement-breakpoint` markers. */
   statements: string[];
   /** Starts with the no-transaction marker. */
   noTransaction: boolean;
@@ -64,11 +67,15 @@ export interface SqlFile {
 
 /** An earlier text of a released file, by the sha256 drizzle recorded for it, and why it was changed. */
 export interface Amendment {
+  /** The sha256 of the earlier text. */
   hash: string;
+  /** Why the file was changed. */
   reason: string;
 }
 
+/** One migration of a module, from drizzle's journal: its tag, the up file, its down file if it has one, and the hashes it is recognised by. */
 export interface MigrationFile {
+  /** The module it belongs to. */
   module: string;
   /** drizzle's journal tag, also the file name without `.sql`: `0000_init`. */
   tag: string;
@@ -78,17 +85,23 @@ export interface MigrationFile {
   hash: string;
   /** Hashes an applied copy may have and still count as this file: the same text with other line endings, and the earlier texts it amends. */
   acceptedHashes: string[];
+  /** The up file (`<tag>.sql`). */
   up: SqlFile;
   /** Undefined when the file has no down file (it then cannot be rolled back). */
   down: SqlFile | undefined;
+  /** Where its down file is, or would be: `<tag>.down.sql` beside the up file. */
   downPath: string;
 }
 
 /** Where a set of migrations lives: a built-in module, or any drizzle-kit output folder. */
 export interface MigrationSource {
+  /** The module's name. */
   name: string;
+  /** The folder of its migrations and drizzle-kit journal (`meta/_journal.json`). */
   folder: string;
+  /** drizzle's migrations table recording what is applied, in schema `drizzle`. */
   migrationsTable: string;
+  /** Modules that must be installed first. */
   requires: readonly string[];
 }
 
@@ -108,6 +121,7 @@ export function moduleSource(module: ModuleName | ModuleInfo, root = migrationsR
 }
 
 
+/** A module's migrations, in journal order (empty for an application module without any yet), each with its up file and its down file (`<tag>.down.sql`) if there is one. */
 export function readMigrations(source: ModuleName | MigrationSource, root = migrationsRoot): MigrationFile[] {
   const { name, folder } = typeof source === 'string' ? moduleSource(source, root) : source;
   const journalPath = join(folder, 'meta', '_journal.json');

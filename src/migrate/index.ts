@@ -2,12 +2,16 @@
  * The migration engine, for programmatic use: our modules, and a project's
  * own (rag-chat-db.config.ts, read by `loadModules`):
  *
- *   const client = await connectForMigrations(process.env.DATABASE_URL!);
- *   try { await migrate(client, { scope: 'all', modules: await loadModules(process.cwd()) }); } finally { await client.close(); }
+ * ```ts
+ * const client = await connectForMigrations(process.env.DATABASE_URL!);
+ * try { await migrate(client, { scope: 'all', modules: await loadModules(process.cwd()) }); } finally { await client.close(); }
+ * ```
  *
  * On PGlite, `migrate()` and friends also take the PGlite instance or a
  * drizzle instance on it (`migrate(drizzle(new PGlite('memory://')))`),
  * and leave it open.
+ *
+ * @module rag-chat-db/migrate
  */
 import { type MigrationTarget, migrationClientOf } from './client.ts';
 import { MigrationRefusedError } from './errors.ts';
@@ -26,6 +30,7 @@ import {
 import type { ModuleState } from './state.ts';
 
 export {
+  type ConnectOptions,
   connectForMigrations,
   embeddedClient,
   type MigrationClient,
@@ -33,6 +38,7 @@ export {
   openEmbedded,
   type PgliteClient,
   type PgliteDrizzle,
+  type PGliteQuery,
   type Queryable,
 } from './client.ts';
 export { type AppModuleConfig, configFileNames, defineConfig, findConfig, loadModules, type RagChatDbConfig } from './config.ts';
@@ -55,8 +61,9 @@ export {
   type WriteLinkUsersOptions,
   writeLinkUsersMigration,
 } from './link-users.ts';
+export type { NewMigration } from './new.ts';
 export { defaultLockRetries, defaultLockRetryDelayMs } from './retry.ts';
-export { type MigrationFile, type MigrationSource, moduleSource, readMigrations } from './files.ts';
+export { type Amendment, type MigrationFile, type MigrationSource, moduleSource, readMigrations, type SqlFile } from './files.ts';
 export {
   type BuiltinModuleName,
   builtinModuleNames,
@@ -83,12 +90,13 @@ export {
   rollbackMigrations,
   type Step,
 } from './runner.ts';
-export type { ModuleState } from './state.ts';
+export type { AppliedRow, IncompleteRow, ModuleState } from './state.ts';
 
 /** A module by name (ours, or one of `modules`' application modules), or given as its info or source. */
 // `string & {}` keeps the built-in names suggested while any configured name is accepted.
 export type ModuleRef = ModuleName | (string & {}) | ModuleInfo | MigrationSource;
 
+/** The `modules` option of migrate, rollback and resolve: the project's module set. */
 export interface ModuleOptions {
   /** The project's modules, from `loadModules(dir)`; ours alone by default. */
   modules?: ModuleSet;

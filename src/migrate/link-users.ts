@@ -25,9 +25,12 @@ import { ignoreMarker } from './lint.ts';
 import type { ModuleInfo, ModuleSet } from './modules.ts';
 import { type NewMigration, slugify, writeAppMigration } from './new.ts';
 
+/** The layouts `link-users` writes: `chat` (the chat tables' user ids reference the provider's user table) and `all` (our `users` rows mirror the provider's: `users.id` references it). */
 export const linkLayouts = ['chat', 'all'] as const;
+/** A link-users layout: `chat` or `all` (see linkLayouts). */
 export type LinkLayout = (typeof linkLayouts)[number];
 
+/** What linkUsersMigration links to: the auth provider's user table, its id column and schema, and the layout. */
 export interface LinkUsersOptions {
   /** The provider's user table: `user` for better-auth and Auth.js. */
   table: string;
@@ -39,16 +42,23 @@ export interface LinkUsersOptions {
   layout?: LinkLayout;
 }
 
+/** A foreign key the link-users migration adds to the provider's user table. */
 export interface LinkUsersForeignKey {
+  /** The constraint's name. */
   name: string;
+  /** Our table it is on. */
   table: string;
+  /** Its user id column. */
   column: string;
 }
 
+/** The migration linkUsersMigration makes: its description, the up and down SQL, and the foreign keys the up file adds. */
 export interface LinkUsersSql {
   /** The migration's description, slugged into its tag. */
   description: string;
+  /** The up file's SQL: checks that the provider's table exists with a text id and holds every user id of ours, then adds the foreign keys. */
   up: string;
+  /** The down file's SQL: drops those foreign keys. */
   down: string;
   /** The constraints the up file adds (the down file drops them). */
   foreignKeys: LinkUsersForeignKey[];
@@ -159,6 +169,7 @@ $$;`;
   return { description: `link users to ${table}${layout === 'all' ? ' layout all' : ''}`, up, down, foreignKeys };
 }
 
+/** The options of writeLinkUsersMigration: linkUsersMigration's, and the application module to write into. */
 export interface WriteLinkUsersOptions extends LinkUsersOptions {
   /** The project's modules, from loadModules(projectDir). */
   modules: ModuleSet;

@@ -7,6 +7,7 @@
 
 /** The built-in modules, in dependency order. */
 export const builtinModuleNames = ['auth', 'chat', 'link', 'rls'] as const;
+/** The name of a module that ships with rag-chat-db: `auth`, `chat`, `link` or `rls`. */
 export type BuiltinModuleName = (typeof builtinModuleNames)[number];
 
 /** The built-in modules' names (kept under this name for existing callers). */
@@ -14,7 +15,9 @@ export const moduleNames = builtinModuleNames;
 /** A built-in module's name. Application modules are plain strings, checked against the config. */
 export type ModuleName = BuiltinModuleName;
 
+/** A module: its name, whether it is built in or the application's, where its schema file and migrations live, and what it requires. */
 export interface ModuleInfo<Name extends string = string, Required extends string = string> {
+  /** The module's name: `auth`, `chat`, `link`, `rls`, or an application module's. */
   name: Name;
   /** `builtin`: ships with rag-chat-db; `app`: declared in the project's rag-chat-db.config file. */
   kind: 'builtin' | 'app';
@@ -32,6 +35,7 @@ export const migrationsSchema = 'drizzle';
 /** The runner's record of an interrupted no-transaction file, in schema `drizzle` (see state.ts). */
 export const incompleteTableName = 'rag_chat_db_incomplete';
 
+/** The built-in modules by name: auth and chat stand alone, link requires both, rls requires chat. */
 export const modules: Record<BuiltinModuleName, ModuleInfo<BuiltinModuleName, BuiltinModuleName>> = {
   auth: builtin('auth', []),
   chat: builtin('chat', []),
@@ -59,6 +63,7 @@ export function appMigrationsTable(name: string): string {
   return `__drizzle_migrations_app_${name}`;
 }
 
+/** Whether `value` names a built-in module. */
 export function isModuleName(value: unknown): value is ModuleName {
   return builtinModuleNames.includes(value as ModuleName);
 }
@@ -71,8 +76,10 @@ export const scopes = {
   /** Row-level security on the chat tables (on top of chat or all). */
   rls: ['chat', 'rls'],
 } as const satisfies Record<string, readonly ModuleName[]>;
+/** What `init --scope` (and migrate's `scope`) installs: `all` (auth, chat, link), `chat`, `auth` or `rls` (chat with row-level security). */
 export type Scope = keyof typeof scopes;
 
+/** Whether `value` is a scope name. */
 export function isScope(value: unknown): value is Scope {
   return typeof value === 'string' && Object.hasOwn(scopes, value);
 }
@@ -85,6 +92,7 @@ export interface ModuleSet {
   readonly app: readonly ModuleInfo[];
   /** The config file that declared the application modules, if any. */
   readonly configPath: string | undefined;
+  /** The module of that name, built-in or application, or undefined. */
   get(name: string): ModuleInfo | undefined;
 }
 

@@ -1,6 +1,6 @@
 /**
- * `rag-chat-db new "add user timezone preference" --module auth`: the seed's
- * create_migration, on drizzle-kit. After a schema change it runs
+ * `rag-chat-db new "add user timezone preference" --module auth`: creates a
+ * migration, on drizzle-kit. After a schema change it runs
  * `drizzle-kit generate --name`; with `custom` it asks drizzle-kit for an
  * empty file to write by hand. Either way it writes the down file beside
  * it: a draft that reverses the schema diff (drizzle-kit's own differ, run
@@ -43,9 +43,13 @@ export interface NewMigrationOptions {
   root?: string;
 }
 
+/** A migration pair written into a module (by `rag-chat-db new` or writeLinkUsersMigration): its tag, the paths of its up and down files, and what was drafted into the down file. */
 export interface NewMigration {
+  /** The migration's tag in the journal (`0004_add_timezone`). */
   tag: string;
+  /** Where the up file was written, relative to the project directory. */
   upPath: string;
+  /** Where the down file was written, relative to the project directory. */
   downPath: string;
   /** Statements drafted into the down file (empty for a custom migration). */
   drafted: string[];

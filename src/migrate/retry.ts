@@ -8,7 +8,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** How many more times a file that hit lock_timeout is tried, by default (RunOptions.lockRetries). */
 export const defaultLockRetries = 3;
+/** The first backoff before such a retry, in ms, doubled each time, by default (RunOptions.lockRetryDelayMs). */
 export const defaultLockRetryDelayMs = 1_000;
 const maxDelayMs = 30_000;
 

@@ -21,6 +21,7 @@ import { assertWayBack } from './reversibility.ts';
 import { attemptsOf, isLockTimeout, type LockRetryOptions, retryOnLockTimeout } from './retry.ts';
 import { ensureBookkeeping, incompleteTable, journalTable, type ModuleState, problemsOf, readState } from './state.ts';
 
+/** Options of the migration functions (migrate, rollback, resolve, applyMigrations, rollbackMigrations): timeouts, lock retries, how far to go, and progress. */
 export interface RunOptions {
   /** lock_timeout for every statement, in ms: a migration waiting on a busy table fails fast instead of stalling readers. */
   lockTimeoutMs?: number;
@@ -36,22 +37,30 @@ export interface RunOptions {
   maxSteps?: number;
   /** Apply pending files up to and including this one (`module/tag`, or a tag only one module has). */
   to?: string;
+  /** Told as the run goes: waiting for the lock, each file's start and end, retries. */
   onProgress?: (event: ProgressEvent) => void;
 }
 
+/** What onProgress is told: waiting for another runner's lock (and who holds it), a file starting, a retry after lock_timeout, a file done. */
 export type ProgressEvent =
   | { type: 'waiting'; holder: string | undefined }
   | { type: 'start'; module: string; tag: string; direction: 'up' | 'down'; noTransaction: boolean }
   | { type: 'retry'; module: string; tag: string; direction: 'up' | 'down'; attempt: number; attempts: number; delayMs: number }
   | { type: 'done'; module: string; tag: string; direction: 'up' | 'down'; ms: number };
 
+/** A migration file applied or rolled back, and how long it took. */
 export interface Step {
+  /** The module of the file. */
   module: string;
+  /** The file's tag (`0000_init`). */
   tag: string;
+  /** How long it took, in milliseconds. */
   ms: number;
 }
 
+/** The lock_timeout of every migration statement, in ms, by default (RunOptions.lockTimeoutMs). */
 export const defaultLockTimeoutMs = 5_000;
+/** How long a runner waits for another runner's lock, in ms, by default (RunOptions.waitMs). */
 export const defaultWaitMs = 120_000;
 
 /** Reads every source's state (read-only: creates nothing). */
@@ -123,6 +132,7 @@ function pendingThrough(pending: readonly MigrationFile[], states: readonly Modu
   return index + 1;
 }
 
+/** How far rollback goes: `{ steps: n }` files, `{ to: tag }` (which stays applied), or `{ all: true }`. */
 export type RollbackTarget = { steps: number } | { to: string } | { all: true };
 
 /**
@@ -365,6 +375,7 @@ export async function dropInvalidIndexes(
   return result;
 }
 
+/** How resolve settles a failed no-transaction file: `retry` from the failed statement, `restart` from the first, or `mark-applied` / `mark-rolled-back` when it was finished by hand. */
 export type ResolveAction = 'retry' | 'restart' | 'mark-applied' | 'mark-rolled-back';
 
 /**

@@ -17,27 +17,43 @@ export function journalTable(source: MigrationSource): string {
   return `"${migrationsSchema}"."${source.migrationsTable.replace(/"/g, '""')}"`;
 }
 
+/** A row of a module's drizzle migrations table: an applied file's hash and journal time. */
 export interface AppliedRow {
+  /** The row's id. */
   id: number;
+  /** The sha256 of the file's text when it was applied. */
   hash: string;
+  /** The journal's `when` of the file (milliseconds since the epoch), which drizzle compares to find pending files. */
   createdAt: number;
 }
 
+/** The runner's record of a no-transaction file that failed or was interrupted: where it stopped and why. */
 export interface IncompleteRow {
+  /** The module of the file. */
   module: string;
+  /** The file's tag. */
   tag: string;
+  /** `up` when it was being applied, `down` when rolled back. */
   direction: 'up' | 'down';
+  /** `failed`: a statement failed; `running`: the run was interrupted (or is still going). */
   status: 'running' | 'failed';
+  /** The statement that failed or was running, from 1 (0 before the first). */
   statementIndex: number;
+  /** How many statements the file has. */
   statementCount: number;
+  /** The failing statement's error message, if it failed. */
   error: string | null;
 }
 
+/** A module's migrations against the database, as status reads them: applied, pending, tampered, orphaned, out of order, incomplete. */
 export interface ModuleState {
+  /** The module. */
   source: MigrationSource;
+  /** Every file of its journal, in order. */
   files: MigrationFile[];
   /** Applied files, oldest first, with their rows. */
   applied: { file: MigrationFile; row: AppliedRow }[];
+  /** Files not applied yet, in the order they will be. */
   pending: MigrationFile[];
   /** Applied, but the file's content changed since. */
   tampered: MigrationFile[];

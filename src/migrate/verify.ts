@@ -1,5 +1,5 @@
 /**
- * The seed's "test on a branch first", automated: on a scratch database (a
+ * Testing migrations on a branch first, automated: on a scratch database (a
  * Neon branch, a local copy), apply every pending migration one at a time,
  * roll all of them back one at a time, apply them again, and compare a dump
  * of the catalog after each step with the one taken at the same point

@@ -65,7 +65,9 @@ export async function listMessagesCitingDocument(
   };
 }
 
+/** A document in topCitedDocuments' ranking: how often, and by how many answers, it was cited in the window. */
 export interface CitedDocument {
+  /** The document's id, as the citations gave it. */
   documentId: string;
   /** Citations of the document in the window. */
   citations: number;

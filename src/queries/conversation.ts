@@ -10,7 +10,9 @@ import { type ConversationMessage, decodeCitations, decodeJson, decodeRow } from
 
 export type { ConversationMessage };
 
+/** What getConversationWithCitations returns: the session and a page of its messages, each with its citations and the user's rating. */
 export interface Conversation {
+  /** The session. */
   session: ChatSession;
   /** Oldest first: the newest `limit` messages (before the cursor, when one is given). */
   messages: ConversationMessage[];

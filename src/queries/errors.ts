@@ -41,6 +41,7 @@ export function isConnectionLost(error: unknown): boolean {
   return false;
 }
 
+/** What toLibraryError may know about the statement that failed. */
 export interface ErrorContext {
   /** The statement only reads, so it is safe to run again after a lost connection. */
   readOnly?: boolean;

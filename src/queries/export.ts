@@ -36,11 +36,15 @@ export type UserExportPart =
   | { type: 'feedback'; feedback: MessageFeedback[] }
   | { type: 'deletedMessages'; deletedMessages: DeletedMessage[] };
 
+/** Everything held about a user, as exportUserData returns it (GDPR access): the user and profile, every session with its messages, the ratings they gave and the record of messages they deleted. */
 export interface UserExport {
+  /** When the export was read. */
   exportedAt: Date;
   /** Null with the chat module alone (the user lives in an external auth provider) or when there is no such user. */
   user: User | null;
+  /** The onboarding profile; null without one (or with the chat module alone). */
   profile: UserProfile | null;
+  /** Every session, archived ones included, each with its messages, oldest first, and their citations. */
   sessions: (ChatSession & { messages: ConversationMessage[] })[];
   /** Every rating the user gave. */
   feedback: MessageFeedback[];

@@ -59,9 +59,13 @@ export async function clearFeedback(db: Executor, input: MessageRefInput): Promi
   return row.deleted;
 }
 
+/** What feedbackSummary returns: counts of up and down ratings in the window, and the reasons given. */
 export interface FeedbackSummary {
+  /** Ratings `up`. */
   up: number;
+  /** Ratings `down`. */
   down: number;
+  /** Every rating in the window. */
   total: number;
   /** Ratings that gave a reason, by reason, most frequent first. */
   reasons: { reason: string; up: number; down: number }[];

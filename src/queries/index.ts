@@ -1,7 +1,7 @@
 export * from './citations.ts';
 export * from './conversation.ts';
 export * from './export.ts';
-export { toLibraryError } from './errors.ts';
+export { type ErrorContext, toLibraryError } from './errors.ts';
 export { type Executor } from './executor.ts';
 export { type ConversationMessage, type MessageRow, type MessageWithCitations, type Page } from './rows.ts';
 export * from './feedback.ts';

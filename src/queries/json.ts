@@ -120,7 +120,7 @@ export const citationsOf = (messageAlias: string): SQL =>
   sql`coalesce((SELECT json_agg(${citationJson('c')} ORDER BY c.citation_index) FROM message_citations c WHERE c.message_id = ${sql.raw(messageAlias)}.id), '[]'::json)`;
 
 /**
- * The seed's merge, `(metadata || patch)` where a null value removes its
+ * A metadata merge, `(metadata || patch)` where a null value removes its
  * key, bounded in size. `result(column)` is the merged object and
  * `fits(column)` whether it may be stored: at most `limits.jsonBytes` as
  * JSON text, measured as Postgres writes jsonb (a space after each `:` and

@@ -9,9 +9,13 @@ import { type UserIdInput, userIdInput } from '../validators/users.ts';
 import { type Executor, parseInput, queryRows } from './executor.ts';
 import { installedModules } from './installed.ts';
 
+/** What eraseUser deleted: how many sessions, messages and ratings, and whether a `users` row. */
 export interface ErasedCounts {
+  /** Sessions deleted. */
   sessions: number;
+  /** Messages deleted, in those sessions. */
   messages: number;
+  /** Ratings the user gave, deleted (ratings of their messages went with the sessions). */
   feedback: number;
   /** Whether a `users` row (and with it the profile) was deleted. */
   user: boolean;

@@ -172,7 +172,7 @@ export async function getMessage(db: Executor, input: MessageRefInput): Promise<
 }
 
 /**
- * The seed's `metadata = metadata || '{...}'`, atomic; a `null` value
+ * Merges a patch into a message's metadata, `metadata = metadata || '{...}'`, atomically; a `null` value
  * removes its key. ValidationError, storing nothing, if the result would be
  * over the metadata size limit (see boundedMerge).
  */
@@ -284,11 +284,17 @@ export async function countUserMessagesSince(db: Executor, input: CountUserMessa
 
 /** A projection, not a row: the message's place and a snippet (getMessage reads the whole message). Types from the tables. */
 export interface SearchHit {
+  /** The message's id. */
   messageId: MessageRow['id'];
+  /** The session it is in. */
   sessionId: MessageRow['sessionId'];
+  /** That session's title. */
   sessionTitle: ChatSession['title'];
+  /** Who wrote the message. */
   role: MessageRow['role'];
+  /** When it was written. */
   createdAt: MessageRow['createdAt'];
+  /** How well it matches (Postgres `ts_rank`); higher is better. */
   rank: number;
   /** Fragments of the content around the matches, matched words wrapped in the `highlight` markers. */
   snippet: string;

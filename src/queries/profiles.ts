@@ -26,6 +26,7 @@ export async function upsertProfile(db: Executor, input: UpsertProfileInput): Pr
   return profile!;
 }
 
+/** The user's onboarding profile, or undefined if they have none yet. */
 export async function findProfile(db: Executor, input: UserIdInput): Promise<UserProfile | undefined> {
   const { userId } = parseInput(userIdInput, input);
   const [profile] = await tableRows(db, userProfiles, db.select().from(userProfiles).where(eq(userProfiles.userId, userId)), 'profile', readOnly);

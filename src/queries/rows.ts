@@ -16,6 +16,7 @@ export const omittedColumns: ReadonlyMap<PgTable, readonly string[]> = new Map<P
 
 /** A message as the helpers return it (the search column stays in the database). */
 export type MessageRow = Omit<Message, 'searchVector'>;
+/** A message with its citations, in citation_index order: what addMessage and getMessage return. */
 export type MessageWithCitations = MessageRow & { citations: MessageCitation[] };
 /** A message as the conversation and export views show it: with its citations and the viewer's feedback. */
 export type ConversationMessage = MessageRow & { citations: MessageCitation[]; feedback: MessageFeedback | null };
@@ -115,7 +116,9 @@ export function timestampText(value: unknown): string {
   return String(value).replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00');
 }
 
+/** One page of a keyset-paginated list: its items and the cursor of the next page. */
 export interface Page<T> {
+  /** The page's rows, in list order. */
   items: T[];
   /** Pass as `cursor` for the next page; null on the last one. */
   nextCursor: string | null;

@@ -25,6 +25,7 @@ import { decodeRow, keysetPage, type Page, timestampText } from './rows.ts';
 
 export type { Page };
 
+/** Starts a chat session for a user, with an optional title and metadata. With the link module, NotFoundError if there is no such user. */
 export async function createSession(db: Executor, input: CreateSessionInput): Promise<ChatSession> {
   const values = parseInput(createSessionInput, input);
   const [session] = await tableRows(db, chatSessions, db.insert(chatSessions).values(values).returning(), 'user');
@@ -33,6 +34,7 @@ export async function createSession(db: Executor, input: CreateSessionInput): Pr
 
 const owned = (sessionId: string, userId: string) => and(eq(chatSessions.id, sessionId), eq(chatSessions.userId, userId));
 
+/** The session, or undefined if it does not exist or is another user's. */
 export async function findSession(db: Executor, input: SessionRefInput): Promise<ChatSession | undefined> {
   const { sessionId, userId } = parseInput(sessionRefInput, input);
   const [session] = await tableRows(db, chatSessions, db.select().from(chatSessions).where(owned(sessionId, userId)), 'session', readOnly);
@@ -84,6 +86,7 @@ async function updateOwned(db: Executor, sessionId: string, userId: string, set:
   return session;
 }
 
+/** Sets the session's title (`null` removes it). NotFoundError if the session does not exist or is another user's. */
 export async function renameSession(db: Executor, input: RenameSessionInput): Promise<ChatSession> {
   const { sessionId, userId, title } = parseInput(renameSessionInput, input);
   return updateOwned(db, sessionId, userId, { title });
@@ -123,6 +126,7 @@ export async function archiveSession(db: Executor, input: SessionRefInput): Prom
   return updateOwned(db, sessionId, userId, { archivedAt: sql`coalesce(${chatSessions.archivedAt}, now())` });
 }
 
+/** Brings an archived session back into listSessions. NotFoundError if the session does not exist or is another user's. */
 export async function restoreSession(db: Executor, input: SessionRefInput): Promise<ChatSession> {
   const { sessionId, userId } = parseInput(sessionRefInput, input);
   return updateOwned(db, sessionId, userId, { archivedAt: null });

@@ -27,6 +27,7 @@ import { citationRecordsOf, savedCitations } from './ui-citations.ts';
 
 export type { AppendToMessageInput, FinishMessageInput, StartAssistantMessageInput };
 
+/** The assistant message appendToMessage and finishMessage changed: its ids and its status after the call. */
 export interface StreamingMessage {
   /** Our uuid (messages.id): what getMessage, setFeedback and getCitationsForMessage take. */
   id: string;
@@ -36,6 +37,7 @@ export interface StreamingMessage {
   status: MessageStatus;
 }
 
+/** What startAssistantMessage returns: the message, the session's active stream id, and whether this call inserted it. */
 export interface StartedMessage extends StreamingMessage {
   /** The session's active stream id, now this answer's. */
   streamId: string;

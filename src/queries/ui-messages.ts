@@ -52,6 +52,7 @@ const onConflictSet = sql.raw(
   `${newValues.map(([column, value]) => `"${column}" = ${value}`).join(', ')} ` +
     `WHERE (${newValues.map(([column]) => `t."${column}"`).join(', ')}) IS DISTINCT FROM (${newValues.map(([, value]) => value).join(', ')})`,
 );
+/** One message of a saveUIMessages call: our id, the UIMessage id, and whether the save inserted it. */
 export interface SavedUIMessage {
   /** Our uuid (messages.id): what getMessage, setFeedback and getCitationsForMessage take. */
   id: string;
@@ -138,6 +139,7 @@ export async function saveUIMessages(db: Executor, input: SaveUIMessagesInput): 
   return { messages: saved as SavedUIMessage[] };
 }
 
+/** What loadUIMessages returns: a page of UIMessages, oldest first, and the cursor of older ones. */
 export interface UIMessagePage<M extends UIMessageLike = UIMessageLike> {
   /** Oldest first: the newest `limit` messages (before the cursor, when one is given). */
   messages: M[];

@@ -21,6 +21,7 @@ export async function createUser(db: Executor, input: CreateUserInput): Promise<
   return user!;
 }
 
+/** The user with this id, or undefined. */
 export async function findUser(db: Executor, input: UserIdInput): Promise<User | undefined> {
   const { userId } = parseInput(userIdInput, input);
   const [user] = await tableRows(db, users, db.select().from(users).where(eq(users.id, userId)), 'user', readOnly);

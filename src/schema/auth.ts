@@ -6,15 +6,18 @@ import { sql } from 'drizzle-orm';
 import { check, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { isJsonObject, isOneOf, isUserId, jsonObject, matches, timestamps, timestamptz, userIdKey } from './columns.ts';
 
+/** The values of `user_profiles.experience_level` (a CHECK keeps the column to them). */
 export const experienceLevels = ['beginner', 'intermediate', 'advanced'] as const;
+/** A reader's stated experience: `beginner`, `intermediate` or `advanced`. */
 export type ExperienceLevel = (typeof experienceLevels)[number];
 
-/** A BCP-47 language tag in its common form: `en`, `ur`, `pt-BR`, `zh-Hant-TW`. */
 /** The database's floor for an email: one `@` with text around it and no spaces (the validators check more). */
 export const emailPattern = '^[^@[:space:]]+@[^@[:space:]]+$';
 
+/** A BCP-47 language tag in its common form: `en`, `ur`, `pt-BR`, `zh-Hant-TW` (the CHECK on `user_profiles.preferred_language`). */
 export const languageTagPattern = '^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$';
 
+/** The `users` table (auth module): a user id (text, an auth provider's or a random uuid's), an email unique case-insensitively, a display name, and timestamps. */
 export const users = pgTable(
   'users',
   {
@@ -31,6 +34,7 @@ export const users = pgTable(
   ],
 );
 
+/** The `user_profiles` table (auth module): one onboarding profile per user (software and hardware background, experience level, preferred language, when onboarding was completed, `extras` as a JSON object); deleted with its user. */
 export const userProfiles = pgTable(
   'user_profiles',
   {
@@ -54,7 +58,11 @@ export const userProfiles = pgTable(
   ],
 );
 
+/** A `users` row as read. */
 export type User = typeof users.$inferSelect;
+/** A `users` row to insert: the id and timestamps may be left to the database. */
 export type NewUser = typeof users.$inferInsert;
+/** A `user_profiles` row as read. */
 export type UserProfile = typeof userProfiles.$inferSelect;
+/** A `user_profiles` row to insert. */
 export type NewUserProfile = typeof userProfiles.$inferInsert;

@@ -28,22 +28,28 @@ import {
   tsvector,
 } from './columns.ts';
 
+/** The values of `messages.role` (a CHECK keeps the column to them). */
 export const messageRoles = ['user', 'assistant', 'system', 'tool'] as const;
+/** Who wrote a message: `user`, `assistant`, `system` or `tool`. */
 export type MessageRole = (typeof messageRoles)[number];
 
 /** Where a message stands: `streaming` while an answer is being written, then `complete`, `error` or `aborted` (a dropped client keeps its partial text). */
 export const messageStatuses = ['streaming', 'complete', 'error', 'aborted'] as const;
+/** Where a message stands: `streaming`, `complete`, `error` or `aborted`. */
 export type MessageStatus = (typeof messageStatuses)[number];
 
 /** The longest client message id stored (`messages.client_id`): AI SDK ids are 16 to 36 characters. */
 export const clientIdMaxLength = 200;
 
+/** The values of `message_feedback.rating` (a CHECK keeps the column to them). */
 export const feedbackRatings = ['up', 'down'] as const;
+/** A rating of an answer: `up` or `down`. */
 export type FeedbackRating = (typeof feedbackRatings)[number];
 
 /** The text search configuration of `messages.search_vector`; queries must use the same one. */
 export const searchConfig = 'english';
 
+/** The `chat_sessions` table (chat module): a user's conversation, with a title, metadata (a JSON object), its last message time, when it was archived, the active resumable stream, and `last_activity_at`, generated, which listSessions orders by. */
 export const chatSessions = pgTable(
   'chat_sessions',
   {
@@ -74,6 +80,7 @@ export const chatSessions = pgTable(
   ],
 );
 
+/** The `messages` table (chat module): a session's messages in write order (`seq`), with role, content, the highlighted passage, metadata, the client's id and UIMessage parts, status, usage, and a generated full-text search vector; deleted with their session. */
 export const messages = pgTable(
   'messages',
   {
@@ -138,6 +145,7 @@ export const messages = pgTable(
   ],
 );
 
+/** The `message_citations` table (chat module): the sources behind an answer, numbered from 1 per message (`citation_index`), with the document and chunk ids, the retrieval score and a snapshot of the title, URL and snippet shown; deleted with their message. */
 export const messageCitations = pgTable(
   'message_citations',
   {
@@ -171,6 +179,7 @@ export const messageCitations = pgTable(
   ],
 );
 
+/** The `message_feedback` table (chat module): one rating (`up` or `down`) per user and message, with an optional reason and comment; deleted with its message. */
 export const messageFeedback = pgTable(
   'message_feedback',
   {
@@ -221,13 +230,23 @@ export const deletedMessages = pgTable(
   ],
 );
 
+/** A `chat_sessions` row as read. */
 export type ChatSession = typeof chatSessions.$inferSelect;
+/** A `chat_sessions` row to insert. */
 export type NewChatSession = typeof chatSessions.$inferInsert;
+/** A `messages` row as read. */
 export type Message = typeof messages.$inferSelect;
+/** A `messages` row to insert. */
 export type NewMessage = typeof messages.$inferInsert;
+/** A `message_citations` row as read. */
 export type MessageCitation = typeof messageCitations.$inferSelect;
+/** A `message_citations` row to insert. */
 export type NewMessageCitation = typeof messageCitations.$inferInsert;
+/** A `message_feedback` row as read. */
 export type MessageFeedback = typeof messageFeedback.$inferSelect;
+/** A `message_feedback` row to insert. */
 export type NewMessageFeedback = typeof messageFeedback.$inferInsert;
+/** A `deleted_messages` row as read: the author, role and times of a deleted message, never its content. */
 export type DeletedMessage = typeof deletedMessages.$inferSelect;
+/** A `deleted_messages` row to insert. */
 export type NewDeletedMessage = typeof deletedMessages.$inferInsert;

@@ -27,7 +27,7 @@ export const timestamps = () => ({
   updatedAt: timestamptz('updated_at').notNull().defaultNow(),
 });
 
-/** JSONB holding an object, `{}` by default (the seed's `metadata || '{...}'` pattern needs an object). */
+/** JSONB holding an object, `{}` by default (a merge, `metadata || '{...}'`, needs an object on the left). */
 export const jsonObject = (name: string) =>
   jsonb(name).$type<JsonObject>().notNull().default(sql`'{}'::jsonb`);
 

@@ -1,3 +1,15 @@
+/**
+ * rag-chat-db/schema: the drizzle-orm table definitions, their row types and
+ * relations, and what the migrations derive from them (patterns, CHECK value
+ * lists, the link foreign keys, the rls settings), plus `tablesFilter` for a
+ * consumer's drizzle-kit. Also exported from `rag-chat-db`; loads nothing Node-only.
+ *
+ * ```ts
+ * import { messages, type Message, tablesFilter } from 'rag-chat-db/schema';
+ * ```
+ *
+ * @module rag-chat-db/schema
+ */
 export * from './auth.ts';
 export * from './chat.ts';
 export * from './link.ts';

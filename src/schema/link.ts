@@ -14,14 +14,21 @@
  * the constraints it points at an auth provider's user table instead.
  */
 
+/** A foreign key the link module adds from a chat table's user id column to `users`. */
 export interface LinkForeignKey {
+  /** The constraint's name. */
   name: string;
+  /** The chat table it is on. */
   table: string;
+  /** Its user id column. */
   column: string;
+  /** What it references: `users.id`. */
   references: { table: string; column: string };
+  /** Deleting the user deletes the row. */
   onDelete: 'cascade';
 }
 
+/** The foreign keys the link module installs (from `chat_sessions`, `message_feedback` and `deleted_messages` to `users.id`, each ON DELETE CASCADE): deleting a user deletes what is theirs. */
 export const linkForeignKeys: readonly LinkForeignKey[] = [
   {
     // Deleting a user deletes their sessions, and with them messages, citations and feedback.

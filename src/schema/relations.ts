@@ -11,6 +11,7 @@ import { relations } from 'drizzle-orm';
 import { userProfiles, users } from './auth.ts';
 import { chatSessions, deletedMessages, messageCitations, messageFeedback, messages } from './chat.ts';
 
+/** Lets relational queries join a user's `profile`, and (with the link module) their `sessions`, `feedback` and `deletedMessages`. */
 export const usersRelations = relations(users, ({ one, many }) => ({
   profile: one(userProfiles),
   sessions: many(chatSessions), // link module
@@ -18,30 +19,36 @@ export const usersRelations = relations(users, ({ one, many }) => ({
   deletedMessages: many(deletedMessages), // link module
 }));
 
+/** Lets relational queries join a profile's `user`. */
 export const userProfilesRelations = relations(userProfiles, ({ one }) => ({
   user: one(users, { fields: [userProfiles.userId], references: [users.id] }),
 }));
 
+/** Lets relational queries join a session's `messages`, and (with the link module) its `user`. */
 export const chatSessionsRelations = relations(chatSessions, ({ one, many }) => ({
   user: one(users, { fields: [chatSessions.userId], references: [users.id] }), // link module
   messages: many(messages),
 }));
 
+/** Lets relational queries join a message's `session`, `citations` and `feedback`. */
 export const messagesRelations = relations(messages, ({ one, many }) => ({
   session: one(chatSessions, { fields: [messages.sessionId], references: [chatSessions.id] }),
   citations: many(messageCitations),
   feedback: many(messageFeedback),
 }));
 
+/** Lets relational queries join a citation's `message`. */
 export const messageCitationsRelations = relations(messageCitations, ({ one }) => ({
   message: one(messages, { fields: [messageCitations.messageId], references: [messages.id] }),
 }));
 
+/** Lets relational queries join a rating's `message`, and (with the link module) its `user`. */
 export const messageFeedbackRelations = relations(messageFeedback, ({ one }) => ({
   message: one(messages, { fields: [messageFeedback.messageId], references: [messages.id] }),
   user: one(users, { fields: [messageFeedback.userId], references: [users.id] }), // link module
 }));
 
+/** Lets relational queries join a deleted message's `user` (with the link module). */
 export const deletedMessagesRelations = relations(deletedMessages, ({ one }) => ({
   user: one(users, { fields: [deletedMessages.userId], references: [users.id] }), // link module
 }));

@@ -10,6 +10,10 @@
  * be a member of it (`GRANT rag_chat_app TO my_app`), or have withUser switch
  * to it. Like link, it has no tables: its migrations are custom SQL.
  */
+
+/** The role the rls module grants the chat tables to, without BYPASSRLS: `rag_chat_app`. */
 export const rlsRole = 'rag_chat_app';
+/** The transaction-local setting the rls policies compare each row's owner with (`app.user_id`); withUser sets it. */
 export const userIdSetting = 'app.user_id';
+/** The tables the rls module puts under row-level security. */
 export const rlsTables = ['chat_sessions', 'messages', 'message_citations', 'message_feedback', 'deleted_messages'] as const;

@@ -7,13 +7,20 @@ import { messageCursor } from './cursors.ts';
 /** The citation validators under `limits` (createValidators composes these; the exports below use the defaults). */
 export function citationValidators(limits: Readonly<Limits>) {
   const refinements = {
+    /** 1 to `limits.shortText` characters. */
     documentId: () => boundedText(limits.shortText, { min: 1 }),
+    /** At most `limits.shortText` characters. */
     chunkId: () => boundedText(limits.shortText),
     // z.number() already refuses NaN and ±Infinity, as the score check does.
+    /** Any finite number. */
     score: (schema: z.ZodNumber) => schema,
+    /** A whole number from 1: the `[n]` the answer shows. */
     citationIndex: (schema: z.ZodNumber) => schema.int().positive(),
+    /** At most `limits.title` characters. */
     title: () => boundedText(limits.title),
+    /** At most `limits.url` characters. */
     url: () => boundedText(limits.url),
+    /** At most `limits.snippet` characters. */
     snippet: () => boundedText(limits.snippet),
   };
   const insertCitationSchema = createInsertSchema(messageCitations, refinements);
@@ -44,15 +51,26 @@ export function citationValidators(limits: Readonly<Limits>) {
 }
 
 export const {
+  /** A `message_citations` row to insert (drizzle-zod), with bounded texts, a finite score and a citation index from 1. */
   insertCitationSchema,
+  /** A change to a `message_citations` row (drizzle-zod): every column optional, refined as in insertCitationSchema. */
   updateCitationSchema,
+  /** A `message_citations` row as read (drizzle-zod). */
   selectCitationSchema,
+  /** One citation of a message (addMessage, addMessages): `documentId` and `citationIndex`, and optionally `chunkId`, `score`, `title`, `url`, `snippet`. */
   citationInput,
+  /** `{ messageId, userId }`: a message as seen by the user acting (getMessage, getCitationsForMessage, clearFeedback). */
   messageRefInput,
+  /** listMessagesCitingDocument's input: `userId`, `documentId`, an optional `chunkId`, `limit` (20 by default) and the previous page's `cursor`. */
   listMessagesCitingDocumentInput,
+  /** topCitedDocuments' input: citations made from `since` up to `until` (now by default), `limit` documents (10 by default). */
   topCitedDocumentsInput,
 } = citationValidators(defaultLimits);
+/** One citation of a message, as addMessage and addMessages take it (citationInput's input type). */
 export type CitationInput = z.input<typeof citationInput>;
+/** A message as seen by the user acting: the input of getMessage, getCitationsForMessage and clearFeedback (messageRefInput's input type). */
 export type MessageRefInput = z.input<typeof messageRefInput>;
+/** The input of listMessagesCitingDocument (listMessagesCitingDocumentInput's input type). */
 export type ListMessagesCitingDocumentInput = z.input<typeof listMessagesCitingDocumentInput>;
+/** The input of topCitedDocuments (topCitedDocumentsInput's input type). */
 export type TopCitedDocumentsInput = z.input<typeof topCitedDocumentsInput>;

@@ -9,15 +9,23 @@ import { userIdPattern } from '../schema/columns.ts';
 
 /** Upper bounds on input sizes, in UTF-16 code units (JavaScript string length). */
 export interface Limits {
+  /** An email address. */
   email: number;
+  /** Short texts: a display name, a feedback reason, a document or chunk id, a search query. */
   shortText: number;
+  /** A session or citation title. */
   title: number;
+  /** A citation URL. */
   url: number;
   /** Message content; Postgres caps a tsvector at 1 MB, which the default keeps well below. */
   content: number;
+  /** The passage the reader highlighted. */
   selectedText: number;
+  /** A citation snippet. */
   snippet: number;
+  /** A profile's software and hardware background. */
   profileText: number;
+  /** A feedback comment. */
   comment: number;
   /** Citations on one message. */
   citations: number;
@@ -68,6 +76,7 @@ export function setLimits(_changes: Partial<Limits>): never {
   throw new TypeError('setLimits was removed: use createValidators({ limits }) (rag-chat-db/validators) to validate with other limits; see docs/conversations.md, "Validators and limits"');
 }
 
+/** Whether Postgres stores `value` unchanged as text: no NUL character and no unpaired UTF-16 surrogate. */
 export function isStorableText(value: string): boolean {
   return !value.includes('\u0000') && value.isWellFormed();
 }
@@ -93,6 +102,7 @@ export function boundedText(maximum: number, options: { min?: number } = {}) {
   );
 }
 
+/** A JSON value: what a metadata object may hold. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /**
@@ -193,6 +203,7 @@ export const pageSizeSchema = pageSizeSchemaOf(defaultLimits);
  * Postgres reads, so it is refused here rather than by the database.
  */
 export const earliestInstant = new Date('0001-01-01T00:00:00.000Z');
+/** The latest moment a timestamp column takes from JavaScript: the end of the year 9999 (see earliestInstant). */
 export const latestInstant = new Date('9999-12-31T23:59:59.999Z');
 
 /** A valid Date between earliestInstant and latestInstant. */

@@ -19,11 +19,13 @@ import { sessionValidators } from './sessions.ts';
 import { uiMessageValidators } from './ui-messages.ts';
 import { userValidators } from './users.ts';
 
+/** The options of createValidators. */
 export interface ValidatorOptions {
   /** Limits to change; the others keep their defaults. TypeError for an unknown limit or one that is not a positive whole number. */
   limits?: Partial<Limits>;
 }
 
+/** A set of every validator under `options.limits` (the others default), plus the resolved `limits`. TypeError for an unknown limit or one that is not a positive whole number. */
 export function createValidators(options: ValidatorOptions = {}) {
   const limits = resolveLimits(options.limits);
   const citations = citationValidators(limits);
@@ -40,4 +42,5 @@ export function createValidators(options: ValidatorOptions = {}) {
   };
 }
 
+/** The set of validators createValidators returns. */
 export type Validators = ReturnType<typeof createValidators>;

@@ -6,8 +6,11 @@ import { boundedText, defaultLimits, idSchema, instantSchema, type Limits, userI
 /** The feedback validators under `limits` (createValidators composes these; the exports below use the defaults). */
 export function feedbackValidators(limits: Readonly<Limits>) {
   const refinements = {
+    /** A user id (userIdSchema). */
     userId: () => userIdSchema,
+    /** At most `limits.shortText` characters. */
     reason: () => boundedText(limits.shortText),
+    /** At most `limits.comment` characters. */
     comment: () => boundedText(limits.comment),
   };
   const insertFeedbackSchema = createInsertSchema(messageFeedback, refinements);
@@ -24,7 +27,19 @@ export function feedbackValidators(limits: Readonly<Limits>) {
   };
 }
 
-export const { insertFeedbackSchema, updateFeedbackSchema, selectFeedbackSchema, setFeedbackInput, feedbackSummaryInput } =
-  feedbackValidators(defaultLimits);
+export const {
+  /** A `message_feedback` row to insert (drizzle-zod), with a bounded reason and comment. */
+  insertFeedbackSchema,
+  /** A change to a `message_feedback` row (drizzle-zod): every column optional, refined as in insertFeedbackSchema. */
+  updateFeedbackSchema,
+  /** A `message_feedback` row as read (drizzle-zod). */
+  selectFeedbackSchema,
+  /** setFeedback's input: `messageId`, `userId`, a `rating` (`up` or `down`) and an optional `reason` and `comment`. */
+  setFeedbackInput,
+  /** feedbackSummary's input: the ratings given from `since` up to `until` (now by default), each a Date or an ISO 8601 string. */
+  feedbackSummaryInput,
+} = feedbackValidators(defaultLimits);
+/** The input of setFeedback (setFeedbackInput's input type). */
 export type SetFeedbackInput = z.input<typeof setFeedbackInput>;
+/** The input of feedbackSummary (feedbackSummaryInput's input type). */
 export type FeedbackSummaryInput = z.input<typeof feedbackSummaryInput>;

@@ -1,3 +1,15 @@
+/**
+ * rag-chat-db/validators: the zod schemas the helpers check their input with
+ * (`addMessageInput`, ...), the drizzle-zod row schemas, their input types,
+ * and `createValidators` for a set under other limits. Also exported from
+ * `rag-chat-db`; loads nothing Node-only.
+ *
+ * ```ts
+ * import { addMessageInput, createValidators } from 'rag-chat-db/validators';
+ * ```
+ *
+ * @module rag-chat-db/validators
+ */
 export * from './common.ts';
 export * from './users.ts';
 export * from './profiles.ts';

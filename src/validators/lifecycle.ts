@@ -18,6 +18,13 @@ export function lifecycleValidators(limits: Readonly<Limits>) {
   };
 }
 
-export const { purgeSessionsInput, exportUserDataInput } = lifecycleValidators(defaultLimits);
+export const {
+  /** purgeSessions' input: `olderThan` (a Date or an ISO 8601 string) and `batchSize` (sessions per transaction, 500 by default, at most 10,000). */
+  purgeSessionsInput,
+  /** The input of exportUserData, streamUserData and exportUserDataJson: `userId` and `pageSize` (rows per round trip, 100 by default, at most `limits.page`). */
+  exportUserDataInput,
+} = lifecycleValidators(defaultLimits);
+/** The input of purgeSessions (purgeSessionsInput's input type). */
 export type PurgeSessionsInput = z.input<typeof purgeSessionsInput>;
+/** The input of exportUserData, streamUserData and exportUserDataJson (exportUserDataInput's input type). */
 export type ExportUserDataInput = z.input<typeof exportUserDataInput>;

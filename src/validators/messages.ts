@@ -9,8 +9,11 @@ import { messageCursor } from './cursors.ts';
 export function messageValidators(limits: Readonly<Limits>, citations: Pick<ReturnType<typeof citationValidators>, 'citationInput'> = citationValidators(limits)) {
   const jsonObject = jsonObjectSchemaOf(limits);
   const refinements = {
+    /** 1 to `limits.content` characters. */
     content: () => boundedText(limits.content, { min: 1 }),
+    /** At most `limits.selectedText` characters. */
     selectedText: () => boundedText(limits.selectedText),
+    /** A JSON object within `limits.jsonDepth` and `limits.jsonBytes`. */
     metadata: () => jsonObject,
   };
   const insertMessageSchema = createInsertSchema(messages, refinements);
@@ -94,23 +97,42 @@ export function messageValidators(limits: Readonly<Limits>, citations: Pick<Retu
 }
 
 export const {
+  /** A `messages` row to insert (drizzle-zod), with non-empty bounded content, bounded selected text and a JSON object as metadata. */
   insertMessageSchema,
+  /** A change to a `messages` row (drizzle-zod): every column optional, refined as in insertMessageSchema. */
   updateMessageSchema,
+  /** A `messages` row as read (drizzle-zod). */
   selectMessageSchema,
+  /** A message to write: `role`, `content`, optional `selectedText` and `metadata`, and `citations` (at most `limits.citations`, each `citationIndex` unique). */
   newMessageInput,
+  /** addMessage's input: a newMessageInput with the `sessionId` and the `userId` acting. */
   addMessageInput,
+  /** addMessages' input: `sessionId`, `userId` and at least one message, each with an optional original `createdAt`. */
   addMessagesInput,
+  /** mergeMessageMetadata's input: `messageId`, `userId` and a `metadata` patch; a `null` value removes its key. */
   mergeMessageMetadataInput,
+  /** deleteMessagesAfter's input: the message by `messageId`, or by `sessionId` and `clientId` (not both), the `userId` acting, and `keepMessage` (false by default: the message goes too). */
   deleteMessagesAfterInput,
+  /** countUserMessagesSince's input: `userId`, `since` (a Date or an ISO 8601 string) and the `role` to count (`user` by default). */
   countUserMessagesSinceInput,
+  /** searchMessages' input: `userId`, a plain-words `query` (1 to `limits.shortText` characters), `limit` (20 by default) and the `highlight` markers (`['**', '**']`). */
   searchMessagesInput,
+  /** getConversationWithCitations' input: `sessionId`, `userId`, `limit` newest messages (100 by default) and `before`, the previous page's cursor. */
   conversationInput,
 } = messageValidators(defaultLimits);
+/** A message as addMessage and addMessages write it (newMessageInput's input type). */
 export type NewMessageInput = z.input<typeof newMessageInput>;
+/** The input of addMessage (addMessageInput's input type). */
 export type AddMessageInput = z.input<typeof addMessageInput>;
+/** The input of addMessages (addMessagesInput's input type). */
 export type AddMessagesInput = z.input<typeof addMessagesInput>;
+/** The input of mergeMessageMetadata (mergeMessageMetadataInput's input type). */
 export type MergeMessageMetadataInput = z.input<typeof mergeMessageMetadataInput>;
+/** The input of deleteMessagesAfter (deleteMessagesAfterInput's input type). */
 export type DeleteMessagesAfterInput = z.input<typeof deleteMessagesAfterInput>;
+/** The input of countUserMessagesSince (countUserMessagesSinceInput's input type). */
 export type CountUserMessagesSinceInput = z.input<typeof countUserMessagesSinceInput>;
+/** The input of searchMessages (searchMessagesInput's input type). */
 export type SearchMessagesInput = z.input<typeof searchMessagesInput>;
+/** The input of getConversationWithCitations (conversationInput's input type). */
 export type ConversationInput = z.input<typeof conversationInput>;

@@ -8,8 +8,11 @@ import { sessionCursor } from './cursors.ts';
 export function sessionValidators(limits: Readonly<Limits>) {
   const jsonObject = jsonObjectSchemaOf(limits);
   const refinements = {
+    /** A user id (userIdSchema). */
     userId: () => userIdSchema,
+    /** At most `limits.title` characters. */
     title: () => boundedText(limits.title),
+    /** A JSON object within `limits.jsonDepth` and `limits.jsonBytes`. */
     metadata: () => jsonObject,
   };
   const insertSessionSchema = createInsertSchema(chatSessions, refinements);
@@ -36,17 +39,30 @@ export function sessionValidators(limits: Readonly<Limits>) {
 }
 
 export const {
+  /** A `chat_sessions` row to insert (drizzle-zod), with a bounded title and a bounded JSON object as metadata. */
   insertSessionSchema,
+  /** A change to a `chat_sessions` row (drizzle-zod): every column optional, refined as in insertSessionSchema. */
   updateSessionSchema,
+  /** A `chat_sessions` row as read (drizzle-zod). */
   selectSessionSchema,
+  /** createSession's input: `userId`, an optional `title` and `metadata` (a JSON object). */
   createSessionInput,
+  /** `{ sessionId, userId }`: a session as seen by the user acting (findSession, getSession, archiveSession, restoreSession, deleteSession). */
   sessionRefInput,
+  /** listSessions' input: `userId`, `limit` (20 by default, at most `limits.page`), the previous page's `cursor`, and `archived` to list archived sessions instead. */
   listSessionsInput,
+  /** renameSession's input: a session reference and its new `title` (`null` removes it). */
   renameSessionInput,
+  /** mergeSessionMetadata's input: a session reference and a `metadata` patch merged with `||`; a `null` value removes its key. */
   mergeSessionMetadataInput,
 } = sessionValidators(defaultLimits);
+/** The input of createSession (createSessionInput's input type). */
 export type CreateSessionInput = z.input<typeof createSessionInput>;
+/** A session as seen by the user acting: the input of findSession, getSession, archiveSession, restoreSession and deleteSession (sessionRefInput's input type). */
 export type SessionRefInput = z.input<typeof sessionRefInput>;
+/** The input of listSessions (listSessionsInput's input type). */
 export type ListSessionsInput = z.input<typeof listSessionsInput>;
+/** The input of renameSession (renameSessionInput's input type). */
 export type RenameSessionInput = z.input<typeof renameSessionInput>;
+/** The input of mergeSessionMetadata (mergeSessionMetadataInput's input type). */
 export type MergeSessionMetadataInput = z.input<typeof mergeSessionMetadataInput>;

@@ -14,9 +14,13 @@ import { messageCursor } from './cursors.ts';
 
 /** A UIMessage as this library reads it: the AI SDK's `UIMessage` (v5 to v7) is one. */
 export interface UIMessageLike {
+  /** The message's id, unique within its session (stored as `messages.client_id`). */
   id: string;
+  /** Who wrote it. */
   role: 'system' | 'user' | 'assistant';
+  /** The message's metadata: a JSON object when given. */
   metadata?: unknown;
+  /** Its parts, in order: text, reasoning, tool calls, sources, files, data, step markers. */
   parts: ReadonlyArray<{ readonly type: string; readonly [key: string]: unknown }>;
 }
 
@@ -390,10 +394,27 @@ export function uiMessageValidators(limits: Readonly<Limits>, citations: Pick<Re
   };
 }
 
-export const { uiMessageInput, saveUIMessagesInput, loadUIMessagesInput, startAssistantMessageInput, appendToMessageInput, finishMessageInput } =
-  uiMessageValidators(defaultLimits);
+export const {
+  /** One AI SDK UIMessage as saveUIMessages stores it: `id` (1 to 200 characters), `role` (system, user, assistant), optional `metadata`, and `parts` within uiMessageLimits. */
+  uiMessageInput,
+  /** saveUIMessages' input: `sessionId`, `userId`, 1 to `uiMessageLimits.messages` messages with unique ids, per-message `details` (status, usage) and `activeStreamId`; its output is the rows to write, content and citations derived from the parts. */
+  saveUIMessagesInput,
+  /** loadUIMessages' input: `sessionId`, `userId`, `limit` newest messages (100 by default) and `before`, the previous page's cursor. */
+  loadUIMessagesInput,
+  /** startAssistantMessage's input: `sessionId`, `userId`, the answer's UIMessage `id`, an optional `streamId` and `metadata`. */
+  startAssistantMessageInput,
+  /** appendToMessage's input: the streaming message (`sessionId`, `userId`, `id`) and the `text` or `parts` (or both) that arrived. */
+  appendToMessageInput,
+  /** finishMessage's input: the streaming message, its final `status` (complete, error, aborted), optional final `parts` (content and citations derived from them) and `usage`. */
+  finishMessageInput,
+} = uiMessageValidators(defaultLimits);
+/** The input of saveUIMessages: saveUIMessagesInput's input type, with the messages as the AI SDK's UIMessages. */
 export type SaveUIMessagesInput = Omit<z.input<typeof saveUIMessagesInput>, 'messages'> & { messages: readonly UIMessageLike[] };
+/** The input of loadUIMessages (loadUIMessagesInput's input type). */
 export type LoadUIMessagesInput = z.input<typeof loadUIMessagesInput>;
+/** The input of startAssistantMessage (startAssistantMessageInput's input type). */
 export type StartAssistantMessageInput = z.input<typeof startAssistantMessageInput>;
+/** The input of appendToMessage: appendToMessageInput's input type, with the parts as the AI SDK's. */
 export type AppendToMessageInput = Omit<z.input<typeof appendToMessageInput>, 'parts'> & { parts?: UIMessageLike['parts'] };
+/** The input of finishMessage: finishMessageInput's input type, with the parts as the AI SDK's. */
 export type FinishMessageInput = Omit<z.input<typeof finishMessageInput>, 'parts'> & { parts?: UIMessageLike['parts'] };
