@@ -8,7 +8,8 @@ import { type Executor, queryRows, readOnly } from './executor.ts';
  * journals (what the runner and drizzle-kit record), never from table names:
  * an application may have a `users` table of its own beside our chat module,
  * and a database may hold our auth module alone. The catalog query works for
- * any role; the journals are read only where they exist. Two round trips.
+ * any role; the journals are read only where they exist: one round trip, two
+ * when any journal exists.
  */
 export async function installedModules(db: Executor): Promise<ReadonlySet<BuiltinModuleName>> {
   const journals = builtinModuleNames.map((name) => modules[name].migrationsTable);

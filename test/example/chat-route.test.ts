@@ -136,6 +136,21 @@ function slowModel() {
   });
 }
 
+/** Posts `question`, reads the answer until its fourth word, then goes away (the fetch aborted, as a closed tab). */
+async function askThenLeave(base: string, userId: string, sessionId: string, question: UIMessage) {
+  const controller = new AbortController();
+  const response = await fetch(`${base}/chat`, {
+    method: 'POST',
+    headers: { 'x-user-id': userId, 'content-type': 'application/json' },
+    body: JSON.stringify({ id: sessionId, message: question }),
+    signal: controller.signal,
+  });
+  const reader = response.body!.getReader();
+  let seen = '';
+  while (!seen.includes('word3 ')) seen += new TextDecoder().decode((await reader.read()).value);
+  controller.abort();
+}
+
 test('a client that leaves mid-answer: the model is stopped, the answer so far saved with status aborted', async () => {
   const words = slowWords;
   const model = slowModel();
@@ -144,17 +159,7 @@ test('a client that leaves mid-answer: the model is stopped, the answer so far s
     const userId = await insertUser(t.sql);
     const sessionId = await insertSession(t.sql, userId);
     const question = userMessage('What is DDS?');
-    const controller = new AbortController();
-    const response = await fetch(`${slow.base}/chat`, {
-      method: 'POST',
-      headers: { 'x-user-id': userId, 'content-type': 'application/json' },
-      body: JSON.stringify({ id: sessionId, message: question }),
-      signal: controller.signal,
-    });
-    const reader = response.body!.getReader();
-    let seen = '';
-    while (!seen.includes('word3 ')) seen += new TextDecoder().decode((await reader.read()).value);
-    controller.abort();
+    await askThenLeave(slow.base, userId, sessionId, question);
 
     const rows = await vi.waitFor(
       async () => {
@@ -184,17 +189,7 @@ test('resumable streams: a client that reloads mid-answer resumes it from GET /c
     const userId = await insertUser(t.sql);
     const sessionId = await insertSession(t.sql, userId);
     const question = userMessage('What is DDS?');
-    const controller = new AbortController();
-    const response = await fetch(`${slow.base}/chat`, {
-      method: 'POST',
-      headers: { 'x-user-id': userId, 'content-type': 'application/json' },
-      body: JSON.stringify({ id: sessionId, message: question }),
-      signal: controller.signal,
-    });
-    const reader = response.body!.getReader();
-    let seen = '';
-    while (!seen.includes('word3 ')) seen += new TextDecoder().decode((await reader.read()).value);
-    controller.abort(); // the page reloads
+    await askThenLeave(slow.base, userId, sessionId, question); // the page reloads
 
     // Stored before the answer began: the question, and which stream answers it.
     const [session] = await t.sql<{ active_stream_id: string | null }[]>`SELECT active_stream_id FROM chat_sessions WHERE id = ${sessionId}`;

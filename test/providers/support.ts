@@ -159,6 +159,13 @@ export async function rowsHeldFor(url: string, userId: string, providerTable = '
   }
 }
 
+/** What link-users adds to a database for each layout, as foreignKeysTo lists it: each key ON DELETE CASCADE (`c`) to "user". */
+export function linkedForeignKeys(layout: Layout): string[] {
+  return layout === 'chat'
+    ? ['chat_sessions.user_id -> "user" c', 'deleted_messages.user_id -> "user" c', 'message_feedback.user_id -> "user" c']
+    : ['users.id -> "user" c'];
+}
+
 /** The foreign keys that reference the provider's table, as `table.column -> target`. */
 export async function foreignKeysTo(url: string, target: string): Promise<string[]> {
   const sql: Sql = connect(url, 1);
